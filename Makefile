@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# atcp top-level Makefile.
+#   make            build mod/atcp.ko (W=1), the selftests and tools/demo
+#   make C=1        ... with sparse (any kbuild variable passes through: V=1, C=2)
+#   make deps       apt-get install whatever is missing (quick when all present)
+#   make check      deps + build + run every selftest in one QEMU boot
+#   make check T=glob   only the selftests whose file name matches (e.g. T='infra*')
+#   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
+#   make vm         interactive shell in the VM (scripts/vmrun)
+#   make clean      remove build products (make distclean: also build/ caches)
+# See Documentation/testing.md.
+
+KVER ?= $(shell $(CURDIR)/scripts/kver 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+export KVER
+
+DEMO_SRCS := $(wildcard tools/demo/*.c)
+DEMO_BINS := $(DEMO_SRCS:.c=)
+
+# Debian packages the build and the tests need (make deps)
+DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
+	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
+	sparse python3 gcc make libc6-dev xz-utils util-linux
+
+.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check
+
+all: module selftests tools
+
+module modules: headers-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+headers-check:
+	@test -n "$(KVER)" -a -d "$(KDIR)" || { \
+		echo "No kernel headers with a matching /boot/vmlinuz-*: run 'make deps'" >&2; exit 1; }
+
+selftests:
+	$(MAKE) -C selftests
+
+tools: $(DEMO_BINS)
+
+tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
+	gcc -static -O2 -Wall -Iuapi -o $@ $<
+
+deps:
+	@scripts/deps $(DEPS)
+
+# deps first, then a fresh make (KVER may only exist after deps)
+check: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/check
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/vmrun scripts/demo $(DEMO_ARGS)
+
+vm: all
+	@scripts/vmrun
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
+	rm -f Module.symvers modules.order
+	$(MAKE) -C selftests clean
+	rm -f $(DEMO_BINS)
+	rm -rf build/check build/vm/runs build/vm/last
+
+distclean: clean
+	rm -rf build
