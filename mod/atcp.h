@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * atcp internal definitions: per-socket control block, table entries,
+ * per-network-namespace state and the functions the source files share.
+ */
+#ifndef _ATCP_H
+#define _ATCP_H
+
+#include <linux/skbuff.h>
+#include <asm/unaligned.h>
+#include <linux/tcp.h>
+#include <linux/timer.h>
+#include <linux/rculist.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/netns/generic.h>
+#include "../uapi/linux/atcp.h"
+
+#include "compat.h"
+
+#define ATCP_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + 60 + 64)
+#define ATCP_MIN_MSS		88
+#define ATCP_DEFAULT_MSS	536	/* RFC 9293 default without the option */
+#define ATCP_MAX_WSCALE		14
+#define ATCP_MAX_WINDOW		65535U
+#define ATCP_DEFAULT_BUF	(1024 * 1024)
+#define ATCP_RTO_GRANULARITY	(HZ / 100 ? : 1)
+#define ATCP_TIMER_RETRY	(HZ / 20 ? : 1)	/* re-arm delay when socket is busy */
+
+/* Option kinds and lengths on the wire (RFC 9293, RFC 7323). */
+#define ATCPOPT_EOL		0
+#define ATCPOPT_NOP		1
+#define ATCPOPT_MSS		2
+#define ATCPOPT_WSCALE		3
+#define ATCPOLEN_MSS		4
+#define ATCPOLEN_WSCALE		3
+
+/* Segment flags as in byte 13 of the header. */
+#define ATCPHDR_FIN		0x01
+#define ATCPHDR_SYN		0x02
+#define ATCPHDR_RST		0x04
+#define ATCPHDR_PSH		0x08
+#define ATCPHDR_ACK		0x10
+
+/* byte 13 of the header holds the flags */
+#define atcp_flag_byte(th)	(((u8 *)(th))[13])
+
+/*
+ * Per-skb state.  The IP layer's inet_skb_parm stays first so that IP
+ * options and IPCB() remain valid while the skb travels through atcp.
+ */
+struct atcp_skb_cb {
+	struct inet_skb_parm	h4;
+	u32			seq;		/* first sequence number */
+	u32			end_seq;	/* seq + SYN + FIN + payload */
+	u32			ack_seq;
+	u8			flags;		/* ATCPHDR_* */
+	u8			retransmitted;
+	u16			wnd;		/* raw window field, received */
+};
+
+#define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
+
+/* Options parsed from a SYN. */
+struct atcp_syn_opts {
+	u16	mss;		/* 0: not present */
+	u8	wscale;
+	bool	wscale_ok;
+};
+
+/* Kinds of entries in the established table. */
+enum atcp_ent_kind {
+	ATCP_ENT_SOCK,
+	ATCP_ENT_REQ,
+	ATCP_ENT_TW,
+};
+
+/* Common head of everything hashed by 4-tuple (sockets, requests, TIME_WAIT). */
+struct atcp_ent {
+	struct hlist_node	node;		/* ehash chain, RCU */
+	__be32			laddr;
+	__be32			raddr;
+	__be16			lport;
+	__be16			rport;
+	u8			kind;		/* enum atcp_ent_kind */
+	bool			hashed;
+};
+
+/* Ownership of a local port (bind table entry). */
+struct atcp_bind {
+	struct hlist_node	node;
+	__be32			addr;
+	u16			port;		/* host order */
+	bool			reuse;
+	bool			by_connect;	/* picked by connect(), shareable */
+	bool			bound;
+	struct sock		*sk;		/* NULL for TIME_WAIT entries */
+};
+
+/* SYN_RCVD request entry: what a listener remembers of a half-open connection. */
+struct atcp_request {
+	struct atcp_ent		ent;
+	refcount_t		refcnt;
+	struct sock		*listener;	/* holds a reference */
+	struct list_head	list;		/* listener's request list */
+	struct timer_list	timer;		/* SYN-ACK retransmission */
+	u32			iss;
+	u32			irs;
+	u16			peer_mss;
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	bool			wscale_ok;
+	u8			retries;
+	bool			dead;
+	int			bound_dev_if;
+	unsigned long		born;
+	struct rcu_head		rcu;
+};
+
+/* TIME_WAIT entry: enough to re-ACK a retransmitted FIN and hold the 4-tuple. */
+struct atcp_tw {
+	struct atcp_ent		ent;
+	struct atcp_bind	bind;
+	refcount_t		refcnt;
+	possible_net_t		net;
+	struct timer_list	timer;
+	u32			snd_nxt;
+	u32			rcv_nxt;
+	u32			rcv_wnd;
+	u8			rcv_wscale;
+	int			bound_dev_if;
+	unsigned long		expires;
+	kuid_t			uid;
+	struct rcu_head		rcu;
+};
+
+struct atcp_sock {
+	struct inet_sock	inet;		/* must be first */
+	struct atcp_ent		ent;
+	struct hlist_node	lnode;		/* listener hash */
+	bool			lhashed;
+	struct atcp_bind	bind;
+
+	/* send sequence space */
+	u32			iss;
+	u32			snd_una;
+	u32			snd_nxt;
+	u32			write_seq;	/* end of data queued by the user */
+	u32			snd_wnd;	/* bytes, already scaled */
+	u32			snd_wl1;
+	u32			snd_wl2;
+	u32			max_window;
+	u32			recover;	/* snd_nxt when RTO recovery began */
+	struct sk_buff		*send_head;	/* first unsent skb in write queue */
+	u16			mss;		/* effective send MSS */
+	u16			advmss;		/* MSS we announce */
+	u16			user_mss;	/* ATCP_MAXSEG clamp, 0 = none */
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	bool			wscale_ok;
+	bool			fin_queued;
+	bool			in_recovery;
+	bool			nodelay;
+
+	/* receive sequence space */
+	u32			irs;
+	u32			rcv_nxt;
+	u32			copied_seq;	/* next byte the user will read */
+	u32			rcv_wup;	/* rcv_nxt at the last window update */
+	u32			rcv_wnd;	/* window advertised at rcv_wup */
+	u32			rcv_mss;	/* largest segment seen */
+	u32			last_ack_sent;
+	u16			unacked_segs;	/* data segments not yet acknowledged */
+	bool			ack_pending;
+	struct sk_buff_head	ooo_queue;	/* out of order, sorted by seq */
+
+	/* timers and RTT (RFC 6298) */
+	struct timer_list	rtx_timer;	/* retransmit / SYN / persist */
+	struct timer_list	delack_timer;
+	struct timer_list	misc_timer;	/* orphan FIN_WAIT_2 */
+	u32			rto;		/* jiffies */
+	u32			srtt_us;	/* 0: no sample yet */
+	u32			rttvar_us;
+	u32			rtt_seq;
+	u64			rtt_start_us;
+	bool			rtt_timing;
+	u8			retransmits;
+	u8			backoff;
+	bool			probing;	/* persist mode */
+
+	/* listener */
+	struct list_head	accept_queue;	/* children ready for accept() */
+	struct list_head	accept_node;	/* entry in the parent's queue */
+	u32			accept_len;
+	struct list_head	requests;
+	u32			req_count;
+
+	/* statistics for ATCP_INFO */
+	u64			bytes_acked;
+	u64			bytes_received;
+	u64			segs_out;
+	u64			segs_in;
+	u64			total_retrans;
+};
+
+static inline struct atcp_sock *atcp_sk(const struct sock *sk)
+{
+	return (struct atcp_sock *)sk;
+}
+
+/* MIB counters, per netns, per cpu. */
+enum atcp_mib_field {
+	ATCP_MIB_ACTIVEOPENS,
+	ATCP_MIB_PASSIVEOPENS,
+	ATCP_MIB_ATTEMPTFAILS,
+	ATCP_MIB_ESTABRESETS,
+	ATCP_MIB_INSEGS,
+	ATCP_MIB_OUTSEGS,
+	ATCP_MIB_RETRANSSEGS,
+	ATCP_MIB_INERRS,
+	ATCP_MIB_INCSUMERRORS,
+	ATCP_MIB_OUTRSTS,
+	ATCP_MIB_LISTENOVERFLOWS,
+	ATCP_MIB_LISTENDROPS,
+	ATCP_MIB_TIMEWAITS,
+	ATCP_MIB_CHALLENGEACKS,
+	ATCP_MIB_OUTOFWINDOW,
+	ATCP_MIB_BACKLOGDROPS,
+	ATCP_MIB_RCVBUFDROPS,
+	ATCP_MIB_NOSOCKET,
+	ATCP_MIB_MAX,
+};
+
+struct atcp_mib {
+	u64 mibs[ATCP_MIB_MAX];
+};
+
+#define ATCP_EHASH_BITS		12
+#define ATCP_LHASH_BITS		6
+#define ATCP_BHASH_BITS		10
+
+/* Per network namespace state. */
+struct atcp_net {
+	struct net		*net;
+	/* tunables (sysctl) */
+	int			msl_ms;
+	int			fin_timeout_ms;
+	int			syn_retries;
+	int			synack_retries;
+	int			retries2;
+	int			rto_initial_ms;
+	int			rto_min_ms;
+	int			rto_max_ms;
+	int			delack_ms;
+	int			max_syn_backlog;
+	struct ctl_table_header	*sysctl_hdr;
+
+	struct sock		*ctl_sk;	/* raw socket for RST/ACK replies */
+	struct atcp_mib __percpu *mib;
+
+	/* tables; writers hold @lock, readers use RCU */
+	spinlock_t		lock;
+	struct hlist_head	*ehash;
+	struct hlist_head	*lhash;
+	struct hlist_head	*bhash;
+	atomic_t		tw_count;
+	bool			dying;
+};
+
+extern unsigned int atcp_net_id;
+extern struct proto atcp_prot;
+
+static inline struct atcp_net *atcp_pernet(const struct net *net)
+{
+	return net_generic(net, atcp_net_id);
+}
+
+static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
+{
+	return atcp_pernet(sock_net(sk));
+}
+
+#define ATCP_INC_STATS(an, field) this_cpu_inc((an)->mib->mibs[field])
+
+static inline unsigned long atcp_ms_to_jiffies(int ms)
+{
+	return max_t(unsigned long, msecs_to_jiffies(ms), 1);
+}
+
+static inline bool atcp_seq_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define atcp_seq_after(a, b)	atcp_seq_before(b, a)
+
+/* a <= b <= c in sequence space */
+static inline bool atcp_seq_between(u32 a, u32 b, u32 c)
+{
+	return c - a >= b - a;
+}
+
+/* atcp_main.c */
+void atcp_set_state(struct sock *sk, int state);
+void atcp_done(struct sock *sk);
+void atcp_destroy_sock(struct sock *sk);
+void atcp_init_sock_common(struct sock *sk);
+u32 atcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* atcp_hash.c */
+int atcp_tables_init(struct atcp_net *an);
+void atcp_tables_free(struct atcp_net *an);
+struct atcp_ent *atcp_lookup_established(struct atcp_net *an, __be32 laddr, __be16 lport,
+					 __be32 raddr, __be16 rport);
+struct sock *atcp_lookup_listener(struct atcp_net *an, __be32 daddr, __be16 dport, int dif);
+bool atcp_ent_get(struct atcp_ent *ent);
+void atcp_ent_put(struct atcp_ent *ent);
+void atcp_ehash_insert(struct atcp_net *an, struct atcp_ent *ent);
+void atcp_ehash_remove(struct atcp_net *an, struct atcp_ent *ent);
+void atcp_ehash_replace(struct atcp_net *an, struct atcp_ent *old, struct atcp_ent *new);
+void atcp_lhash_insert(struct sock *sk);
+void atcp_lhash_remove(struct sock *sk);
+int atcp_get_port(struct sock *sk, unsigned short snum);
+int atcp_hash_connect(struct sock *sk);
+bool atcp_listen_conflict(struct sock *sk);
+void atcp_put_port(struct sock *sk);
+void atcp_bind_add(struct atcp_net *an, struct atcp_bind *b);
+void atcp_bind_remove(struct atcp_net *an, struct atcp_bind *b);
+int atcp_unhash_sock(struct sock *sk);
+void atcp_unhash(struct sock *sk);
+int atcp_hash(struct sock *sk);
+
+/* atcp_input.c */
+int atcp_v4_rcv(struct sk_buff *skb);
+int atcp_v4_err(struct sk_buff *skb, u32 info);
+int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool atcp_parse_syn_options(const struct tcphdr *th, struct atcp_syn_opts *opts);
+void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
+
+/* atcp_output.c */
+u16 atcp_mss_for_mtu(u32 mtu);
+u8 atcp_choose_wscale(int space);
+int atcp_write_xmit(struct sock *sk);
+void atcp_push_pending(struct sock *sk);
+int atcp_send_syn(struct sock *sk);
+int atcp_send_synack_sock(struct sock *sk);
+void atcp_send_ack(struct sock *sk);
+void atcp_send_fin(struct sock *sk);
+void atcp_send_active_rst(struct sock *sk, gfp_t gfp);
+void atcp_send_probe(struct sock *sk);
+int atcp_retransmit_head(struct sock *sk);
+void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
+void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
+void atcp_schedule_ack(struct sock *sk);
+u32 atcp_select_window(struct sock *sk);
+void atcp_cleanup_rbuf(struct sock *sk, int copied);
+void atcp_write_queue_purge(struct sock *sk);
+
+/* atcp_timer.c */
+void atcp_init_timers(struct sock *sk);
+void atcp_clear_timers(struct sock *sk);
+void atcp_reset_rtx_timer(struct sock *sk);
+void atcp_arm_delack(struct sock *sk);
+void atcp_arm_fin_wait2(struct sock *sk);
+void atcp_rtt_sample(struct sock *sk, u32 rtt_us);
+u32 atcp_rto_min(const struct sock *sk);
+u32 atcp_rto_max(const struct sock *sk);
+
+/* atcp_minisocks.c */
+int atcp_listener_rcv(struct sock *sk, struct sk_buff *skb);
+void atcp_listen_stop(struct sock *sk);
+void atcp_time_wait(struct sock *sk);
+int atcp_tw_rcv(struct atcp_tw *tw, struct sk_buff *skb);
+void atcp_tw_put(struct atcp_tw *tw);
+void atcp_req_put(struct atcp_request *req);
+void atcp_tw_flush(struct atcp_net *an);
+
+/* atcp_sock.c */
+extern const struct proto_ops atcp_stream_ops;
+int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int atcp_disconnect(struct sock *sk, int flags);
+void atcp_close(struct sock *sk, long timeout);
+void atcp_shutdown(struct sock *sk, int how);
+int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
+		    unsigned int optlen);
+int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval,
+		    int __user *optlen);
+struct sock *atcp_accept(ATCP_ACCEPT_ARGS);
+void atcp_write_space(struct sock *sk);
+void atcp_get_info(struct sock *sk, struct atcp_info *info);
+
+/* atcp_sysctl.c */
+int atcp_sysctl_init(struct atcp_net *an);
+void atcp_sysctl_exit(struct atcp_net *an);
+
+/* atcp_proc.c */
+int atcp_proc_init(struct net *net);
+void atcp_proc_exit(struct net *net);
+
+#endif /* _ATCP_H */

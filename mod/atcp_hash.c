@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp tables, one set per network namespace:
+ *  - ehash: connections by 4-tuple (full sockets, request and TIME_WAIT entries)
+ *  - lhash: listeners by local port
+ *  - bhash: local port ownership (bind conflicts, ephemeral port choice)
+ * Writers hold atcp_net.lock (bh-safe); the receive path reads ehash and lhash
+ * under RCU and takes a reference with a not-zero increment.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <net/sock.h>
+#include "atcp.h"
+
+static u32 atcp_hash_seed __read_mostly;
+
+static u32 atcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
+{
+	return jhash_3words((__force u32)laddr, (__force u32)raddr,
+			    ((u32)ntohs(lport) << 16) | ntohs(rport),
+			    atcp_hash_seed) & ((1U << ATCP_EHASH_BITS) - 1);
+}
+
+static struct hlist_head *atcp_lhash_bucket(struct atcp_net *an, u16 port)
+{
+	return &an->lhash[port & ((1U << ATCP_LHASH_BITS) - 1)];
+}
+
+static struct hlist_head *atcp_bhash_bucket(struct atcp_net *an, u16 port)
+{
+	return &an->bhash[port & ((1U << ATCP_BHASH_BITS) - 1)];
+}
+
+int atcp_tables_init(struct atcp_net *an)
+{
+	get_random_once(&atcp_hash_seed, sizeof(atcp_hash_seed));
+	spin_lock_init(&an->lock);
+	an->ehash = kvcalloc(1U << ATCP_EHASH_BITS, sizeof(*an->ehash), GFP_KERNEL);
+	an->lhash = kcalloc(1U << ATCP_LHASH_BITS, sizeof(*an->lhash), GFP_KERNEL);
+	an->bhash = kvcalloc(1U << ATCP_BHASH_BITS, sizeof(*an->bhash), GFP_KERNEL);
+	if (!an->ehash || !an->lhash || !an->bhash) {
+		atcp_tables_free(an);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void atcp_tables_free(struct atcp_net *an)
+{
+	kvfree(an->ehash);
+	kfree(an->lhash);
+	kvfree(an->bhash);
+	an->ehash = NULL;
+	an->lhash = NULL;
+	an->bhash = NULL;
+}
+
+/* Take a reference on an entry found under RCU; fails if it is being freed. */
+bool atcp_ent_get(struct atcp_ent *ent)
+{
+	switch (ent->kind) {
+	case ATCP_ENT_SOCK:
+		return refcount_inc_not_zero(&container_of(ent, struct atcp_sock, ent)->inet.sk.sk_refcnt);
+	case ATCP_ENT_REQ:
+		return refcount_inc_not_zero(&container_of(ent, struct atcp_request, ent)->refcnt);
+	default:
+		return refcount_inc_not_zero(&container_of(ent, struct atcp_tw, ent)->refcnt);
+	}
+}
+
+void atcp_ent_put(struct atcp_ent *ent)
+{
+	switch (ent->kind) {
+	case ATCP_ENT_SOCK:
+		sock_put(&container_of(ent, struct atcp_sock, ent)->inet.sk);
+		break;
+	case ATCP_ENT_REQ:
+		atcp_req_put(container_of(ent, struct atcp_request, ent));
+		break;
+	default:
+		atcp_tw_put(container_of(ent, struct atcp_tw, ent));
+		break;
+	}
+}
+
+static struct atcp_ent *__atcp_ehash_find(struct atcp_net *an, __be32 laddr, __be16 lport,
+					  __be32 raddr, __be16 rport)
+{
+	struct hlist_head *head = &an->ehash[atcp_ehashfn(laddr, lport, raddr, rport)];
+	struct atcp_ent *ent;
+
+	hlist_for_each_entry_rcu(ent, head, node, lockdep_is_held(&an->lock)) {
+		if (ent->laddr == laddr && ent->raddr == raddr &&
+		    ent->lport == lport && ent->rport == rport)
+			return ent;
+	}
+	return NULL;
+}
+
+/* softirq, under RCU: find a connection entry and take a reference on it */
+struct atcp_ent *atcp_lookup_established(struct atcp_net *an, __be32 laddr, __be16 lport,
+					 __be32 raddr, __be16 rport)
+{
+	struct atcp_ent *ent = __atcp_ehash_find(an, laddr, lport, raddr, rport);
+
+	if (ent && !atcp_ent_get(ent))
+		return NULL;
+	return ent;
+}
+
+/* softirq, under RCU: best listener for daddr:dport (exact address beats wildcard) */
+struct sock *atcp_lookup_listener(struct atcp_net *an, __be32 daddr, __be16 dport, int dif)
+{
+	u16 port = ntohs(dport);
+	struct sock *best = NULL;
+	struct atcp_sock *as;
+	int best_score = 0;
+
+	hlist_for_each_entry_rcu(as, atcp_lhash_bucket(an, port), lnode) {
+		struct sock *sk = &as->inet.sk;
+		__be32 rcv_saddr = inet_sk(sk)->inet_rcv_saddr;
+		int score;
+
+		if (inet_sk(sk)->inet_num != port)
+			continue;
+		if (sk->sk_bound_dev_if && sk->sk_bound_dev_if != dif)
+			continue;
+		if (rcv_saddr == daddr)
+			score = 2;
+		else if (!rcv_saddr)
+			score = 1;
+		else
+			continue;
+		if (score > best_score) {
+			best = sk;
+			best_score = score;
+		}
+	}
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
+	return best;
+}
+
+void atcp_ehash_insert(struct atcp_net *an, struct atcp_ent *ent)
+{
+	struct hlist_head *head = &an->ehash[atcp_ehashfn(ent->laddr, ent->lport,
+							  ent->raddr, ent->rport)];
+
+	spin_lock_bh(&an->lock);
+	hlist_add_head_rcu(&ent->node, head);
+	ent->hashed = true;
+	spin_unlock_bh(&an->lock);
+}
+
+void atcp_ehash_remove(struct atcp_net *an, struct atcp_ent *ent)
+{
+	spin_lock_bh(&an->lock);
+	if (ent->hashed) {
+		hlist_del_init_rcu(&ent->node);
+		ent->hashed = false;
+	}
+	spin_unlock_bh(&an->lock);
+}
+
+/* Swap one entry for another with the same 4-tuple (request -> socket -> TIME_WAIT). */
+void atcp_ehash_replace(struct atcp_net *an, struct atcp_ent *old, struct atcp_ent *new)
+{
+	spin_lock_bh(&an->lock);
+	if (old->hashed) {
+		hlist_replace_rcu(&old->node, &new->node);
+		INIT_HLIST_NODE(&old->node);
+		old->hashed = false;
+	} else {
+		hlist_add_head_rcu(&new->node,
+				   &an->ehash[atcp_ehashfn(new->laddr, new->lport,
+							   new->raddr, new->rport)]);
+	}
+	new->hashed = true;
+	spin_unlock_bh(&an->lock);
+}
+
+void atcp_lhash_insert(struct sock *sk)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct atcp_sock *as = atcp_sk(sk);
+
+	spin_lock_bh(&an->lock);
+	hlist_add_head_rcu(&as->lnode, atcp_lhash_bucket(an, inet_sk(sk)->inet_num));
+	as->lhashed = true;
+	spin_unlock_bh(&an->lock);
+}
+
+void atcp_lhash_remove(struct sock *sk)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct atcp_sock *as = atcp_sk(sk);
+
+	spin_lock_bh(&an->lock);
+	if (as->lhashed) {
+		hlist_del_init_rcu(&as->lnode);
+		as->lhashed = false;
+	}
+	spin_unlock_bh(&an->lock);
+}
+
+void atcp_bind_add(struct atcp_net *an, struct atcp_bind *b)
+{
+	lockdep_assert_held(&an->lock);
+	hlist_add_head(&b->node, atcp_bhash_bucket(an, b->port));
+	b->bound = true;
+}
+
+void atcp_bind_remove(struct atcp_net *an, struct atcp_bind *b)
+{
+	spin_lock_bh(&an->lock);
+	if (b->bound) {
+		hlist_del_init(&b->node);
+		b->bound = false;
+	}
+	spin_unlock_bh(&an->lock);
+}
+
+static bool atcp_bind_is_listening(const struct atcp_bind *b)
+{
+	return b->sk && READ_ONCE(b->sk->sk_state) == TCP_LISTEN;
+}
+
+/*
+ * Would binding @self (addr, port) clash with an existing owner?  The rules
+ * are TCP's: different specific addresses never clash; otherwise both sides
+ * must have SO_REUSEADDR and the existing owner may not be listening.
+ */
+static bool atcp_bind_conflict(struct atcp_net *an, const struct atcp_bind *self,
+			       __be32 addr, u16 port, bool reuse)
+{
+	struct atcp_bind *b;
+
+	lockdep_assert_held(&an->lock);
+	hlist_for_each_entry(b, atcp_bhash_bucket(an, port), node) {
+		if (b == self || b->port != port)
+			continue;
+		if (addr && b->addr && addr != b->addr)
+			continue;
+		if (reuse && b->reuse && !atcp_bind_is_listening(b))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static bool atcp_port_free(struct atcp_net *an, u16 port, bool by_connect)
+{
+	struct atcp_bind *b;
+
+	hlist_for_each_entry(b, atcp_bhash_bucket(an, port), node) {
+		if (b->port == port && !(by_connect && b->by_connect))
+			return false;
+	}
+	return true;
+}
+
+static void atcp_bind_sock(struct atcp_net *an, struct sock *sk, u16 port, bool by_connect)
+{
+	struct atcp_bind *b = &atcp_sk(sk)->bind;
+
+	b->addr = inet_sk(sk)->inet_rcv_saddr;
+	b->port = port;
+	b->reuse = sk->sk_reuse != SK_NO_REUSE;
+	b->by_connect = by_connect;
+	b->sk = sk;
+	atcp_bind_add(an, b);
+	inet_sk(sk)->inet_num = port;
+}
+
+/* process context, socket locked: proto.get_port for bind() and listen() */
+int atcp_get_port(struct sock *sk, unsigned short snum)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct atcp_bind *self = &atcp_sk(sk)->bind;
+	bool reuse = sk->sk_reuse != SK_NO_REUSE;
+	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
+	int low, high, range, i;
+	u32 offset;
+	int ret = 1;
+
+	spin_lock_bh(&an->lock);
+	if (snum) {
+		if (!atcp_bind_conflict(an, self->bound ? self : NULL, addr, snum, reuse)) {
+			if (!self->bound)
+				atcp_bind_sock(an, sk, snum, false);
+			ret = 0;
+		}
+		goto out;
+	}
+
+	inet_sk_get_local_port_range(sk, &low, &high);
+	range = high - low + 1;
+	offset = get_random_u32_below(range);
+	for (i = 0; i < range; i++) {
+		u16 port = low + (offset + i) % range;
+
+		if (atcp_port_free(an, port, false)) {
+			atcp_bind_sock(an, sk, port, false);
+			ret = 0;
+			break;
+		}
+	}
+out:
+	spin_unlock_bh(&an->lock);
+	return ret;
+}
+
+/* process context, socket locked: does listen() clash with another owner? */
+bool atcp_listen_conflict(struct sock *sk)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	bool clash;
+
+	spin_lock_bh(&an->lock);
+	clash = atcp_bind_conflict(an, &atcp_sk(sk)->bind, inet_sk(sk)->inet_rcv_saddr,
+				   inet_sk(sk)->inet_num, sk->sk_reuse != SK_NO_REUSE);
+	spin_unlock_bh(&an->lock);
+	return clash;
+}
+
+static void atcp_fill_ent_from_sock(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_ent *ent = &atcp_sk(sk)->ent;
+
+	ent->laddr = inet->inet_rcv_saddr;
+	ent->lport = inet->inet_sport;
+	ent->raddr = inet->inet_daddr;
+	ent->rport = inet->inet_dport;
+	ent->kind = ATCP_ENT_SOCK;
+}
+
+/*
+ * process context, socket locked: choose a local port for connect() unless
+ * bound, and hash the socket by its 4-tuple.  Ports picked here may be
+ * shared by other connect()ed sockets as long as the 4-tuples differ.
+ */
+int atcp_hash_connect(struct sock *sk)
+{
+	struct atcp_net *an = atcp_sk_net(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_ent *ent = &atcp_sk(sk)->ent;
+	int low, high, range, i;
+	u32 offset;
+	int err = -EADDRNOTAVAIL;
+
+	spin_lock_bh(&an->lock);
+	if (inet->inet_num) {
+		if (__atcp_ehash_find(an, inet->inet_rcv_saddr, inet->inet_sport,
+				      inet->inet_daddr, inet->inet_dport))
+			goto out;
+		goto insert;
+	}
+
+	inet_sk_get_local_port_range(sk, &low, &high);
+	range = high - low + 1;
+	offset = jhash_3words((__force u32)inet->inet_rcv_saddr, (__force u32)inet->inet_daddr,
+			      (__force u32)inet->inet_dport, atcp_hash_seed) +
+		 get_random_u32_below(64);
+	for (i = 0; i < range; i++) {
+		u16 port = low + (offset + i) % range;
+
+		if (!atcp_port_free(an, port, true))
+			continue;
+		if (__atcp_ehash_find(an, inet->inet_rcv_saddr, htons(port),
+				      inet->inet_daddr, inet->inet_dport))
+			continue;
+		atcp_bind_sock(an, sk, port, true);
+		inet->inet_sport = htons(port);
+		goto insert;
+	}
+	goto out;
+insert:
+	atcp_fill_ent_from_sock(sk);
+	hlist_add_head_rcu(&ent->node, &an->ehash[atcp_ehashfn(ent->laddr, ent->lport,
+							       ent->raddr, ent->rport)]);
+	ent->hashed = true;
+	err = 0;
+out:
+	spin_unlock_bh(&an->lock);
+	return err;
+}
+
+/* Give up the local port (socket destroyed, or closed without SOCK_BINDPORT_LOCK). */
+void atcp_put_port(struct sock *sk)
+{
+	atcp_bind_remove(atcp_sk_net(sk), &atcp_sk(sk)->bind);
+	inet_sk(sk)->inet_num = 0;
+}
+
+/* proto.unhash: drop the socket from the connection and listener tables */
+void atcp_unhash(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (as->ent.hashed)
+		atcp_ehash_remove(atcp_sk_net(sk), &as->ent);
+	if (as->lhashed)
+		atcp_lhash_remove(sk);
+}
+
+/* proto.hash: atcp hashes sockets itself at connect/listen/accept time. */
+int atcp_hash(struct sock *sk)
+{
+	return 0;
+}

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp input: the IP protocol handler and the per-connection state machine
+ * (RFC 9293 3.10.7 "SEGMENT ARRIVES", with RFC 5961 RST/SYN hardening).
+ *
+ * atcp_v4_rcv() runs in softirq under RCU.  It validates the segment, finds
+ * the socket and hands it to __sk_receive_skb(), which processes it at once
+ * (socket spinlock held) or queues it on the backlog when a process owns the
+ * socket; release_sock() then feeds the backlog to atcp_do_rcv().
+ */
+#include <net/sock.h>
+#include <net/ip.h>
+#include <net/xfrm.h>
+#include <net/checksum.h>
+#include <net/inet_common.h>
+#include "atcp.h"
+
+/* Parse MSS and window scale from a SYN's options. Returns false if malformed. */
+bool atcp_parse_syn_options(const struct tcphdr *th, struct atcp_syn_opts *opts)
+{
+	const u8 *ptr = (const u8 *)(th + 1);
+	int len = th->doff * 4 - sizeof(*th);
+
+	memset(opts, 0, sizeof(*opts));
+	while (len > 0) {
+		u8 kind = *ptr, size;
+
+		if (kind == ATCPOPT_EOL)
+			break;
+		if (kind == ATCPOPT_NOP) {
+			ptr++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return false;
+		size = ptr[1];
+		if (size < 2 || size > len)
+			return false;
+		if (kind == ATCPOPT_MSS && size == ATCPOLEN_MSS)
+			opts->mss = get_unaligned_be16(ptr + 2);
+		else if (kind == ATCPOPT_WSCALE && size == ATCPOLEN_WSCALE) {
+			opts->wscale = min_t(u8, ptr[2], ATCP_MAX_WSCALE);
+			opts->wscale_ok = true;
+		}
+		ptr += size;
+		len -= size;
+	}
+	return true;
+}
+
+void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
+{
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->flags = atcp_flag_byte(th) & (ATCPHDR_FIN | ATCPHDR_SYN | ATCPHDR_RST |
+					 ATCPHDR_PSH | ATCPHDR_ACK);
+	cb->wnd = ntohs(th->window);
+	cb->retransmitted = 0;
+}
+
+/* The peer aborted the connection (RST accepted). */
+static void atcp_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ATTEMPTFAILS);
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+	}
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ESTABRESETS);
+	WRITE_ONCE(sk->sk_err, err);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	atcp_write_queue_purge(sk);
+	atcp_done(sk);
+}
+
+/* RFC 5961: answer a suspicious RST or SYN with an ACK instead of acting on it. */
+static void atcp_send_challenge_ack(struct sock *sk)
+{
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_CHALLENGEACKS);
+	atcp_send_ack(sk);
+}
+
+/* Right edge of what we advertised, minus what arrived since. */
+static u32 atcp_receive_window(const struct atcp_sock *as)
+{
+	s32 win = (s32)(as->rcv_wup + as->rcv_wnd - as->rcv_nxt);
+
+	return win > 0 ? win : 0;
+}
+
+/* Does the segment overlap the receive window (RFC 9293 3.10.7.4, leniently)? */
+static bool atcp_sequence_ok(const struct atcp_sock *as, const struct atcp_skb_cb *cb)
+{
+	return !atcp_seq_before(cb->end_seq, as->rcv_wup) &&
+	       !atcp_seq_after(cb->seq, as->rcv_nxt + atcp_receive_window(as));
+}
+
+static void atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != as->send_head) {
+		if (atcp_seq_after(ATCP_SKB_CB(skb)->end_seq, ack))
+			break;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		consume_skb(skb);
+	}
+}
+
+/*
+ * Process the ACK field (RFC 9293 3.10.7.4 fifth check).  Returns false if
+ * the segment must be dropped.
+ */
+static bool atcp_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 ack = cb->ack_seq;
+
+	if (atcp_seq_after(ack, as->snd_nxt)) {
+		/* ACK for something not yet sent */
+		atcp_send_challenge_ack(sk);
+		return false;
+	}
+	if (atcp_seq_before(ack, as->snd_una - as->max_window)) {
+		/* RFC 5961 5.2: far too old */
+		atcp_send_challenge_ack(sk);
+		return false;
+	}
+
+	if (atcp_seq_after(cb->seq, as->snd_wl1) ||
+	    (cb->seq == as->snd_wl1 && !atcp_seq_before(ack, as->snd_wl2))) {
+		as->snd_wnd = (u32)cb->wnd << as->snd_wscale;
+		as->snd_wl1 = cb->seq;
+		as->snd_wl2 = ack;
+		as->max_window = max(as->max_window, as->snd_wnd);
+	}
+
+	if (atcp_seq_after(ack, as->snd_una)) {
+		as->bytes_acked += ack - as->snd_una;
+		if (as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq)) {
+			as->rtt_timing = false;
+			atcp_rtt_sample(sk, div_u64(ktime_get_ns(), NSEC_PER_USEC) -
+					    as->rtt_start_us);
+		}
+		atcp_clean_rtx_queue(sk, ack);
+		as->snd_una = ack;
+		as->retransmits = 0;
+		as->backoff = 0;
+		if (as->in_recovery) {
+			/* After a timeout, resend each hole as the ACKs reveal it. */
+			if (atcp_seq_before(ack, as->recover))
+				atcp_retransmit_head(sk);
+			else
+				as->in_recovery = false;
+		}
+		if (as->snd_una == as->snd_nxt)
+			sk_stop_timer(sk, &as->rtx_timer);
+		else
+			atcp_reset_rtx_timer(sk);
+		atcp_write_space(sk);
+	}
+	if (as->send_head)
+		atcp_push_pending(sk);
+	return true;
+}
+
+/* Our FIN has been acknowledged: advance the closing states. */
+static bool atcp_fin_acked(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		atcp_set_state(sk, TCP_FIN_WAIT2);
+		if (sock_flag(sk, SOCK_DEAD))
+			atcp_arm_fin_wait2(sk);
+		else
+			sk->sk_state_change(sk);
+		return true;
+	case TCP_CLOSING:
+		atcp_time_wait(sk);
+		return false;
+	case TCP_LAST_ACK:
+		atcp_done(sk);
+		return false;
+	}
+	return true;
+}
+
+/* The peer's FIN is next in sequence (RFC 9293 3.10.7.4 eighth check). */
+static void atcp_fin(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+	skb_queue_purge(&as->ooo_queue);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		atcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		atcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		atcp_send_ack(sk);
+		atcp_time_wait(sk);
+		return;
+	default:
+		break;
+	}
+	atcp_send_ack(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+static bool atcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
+{
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <= 2 * READ_ONCE(sk->sk_rcvbuf))
+		return true;
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RCVBUFDROPS);
+	return false;
+}
+
+/* Move in-order data (and a FIN) to the receive queue. Returns true on FIN. */
+static bool atcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	bool fin = cb->flags & ATCPHDR_FIN;
+
+	as->rcv_nxt = cb->end_seq - fin;
+	as->bytes_received += skb->len;
+	if (skb->len)
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	else
+		kfree_skb(skb);
+	if (fin)
+		as->rcv_nxt++;
+	return fin;
+}
+
+static void atcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	skb_queue_reverse_walk(&as->ooo_queue, pos) {
+		struct atcp_skb_cb *pcb = ATCP_SKB_CB(pos);
+
+		if (!atcp_seq_before(cb->seq, pcb->seq)) {
+			if (!atcp_seq_after(cb->end_seq, pcb->end_seq)) {
+				kfree_skb(skb);		/* already have all of it */
+				return;
+			}
+			__skb_queue_after(&as->ooo_queue, pos, skb);
+			return;
+		}
+	}
+	__skb_queue_head(&as->ooo_queue, skb);
+}
+
+/* Pull segments that became in-order out of the out-of-order queue. */
+static bool atcp_ooo_drain(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&as->ooo_queue))) {
+		if (atcp_seq_after(ATCP_SKB_CB(skb)->seq, as->rcv_nxt))
+			break;
+		__skb_unlink(skb, &as->ooo_queue);
+		if (!atcp_seq_after(ATCP_SKB_CB(skb)->end_seq, as->rcv_nxt)) {
+			kfree_skb(skb);
+			continue;
+		}
+		if (atcp_queue_in_order(sk, skb))
+			return true;
+	}
+	return false;
+}
+
+/* Payload and FIN processing (RFC 9293 3.10.7.4 seventh and eighth checks). */
+static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	bool fin;
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		kfree_skb(skb);
+		return;
+	}
+	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
+
+	if (!atcp_seq_after(cb->end_seq, as->rcv_nxt)) {
+		/* entirely old: a retransmission we already have */
+		atcp_send_ack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	if (atcp_seq_after(cb->seq, as->rcv_nxt + atcp_receive_window(as)) ||
+	    !atcp_rmem_ok(sk, skb)) {
+		atcp_send_ack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	skb_set_owner_r(skb, sk);
+
+	if (atcp_seq_after(cb->seq, as->rcv_nxt)) {
+		/* a hole before it: keep it and tell the sender at once */
+		atcp_ooo_insert(sk, skb);
+		atcp_send_ack(sk);
+		return;
+	}
+
+	fin = atcp_queue_in_order(sk, skb);
+	if (!fin && !skb_queue_empty(&as->ooo_queue)) {
+		fin = atcp_ooo_drain(sk);
+		as->ack_pending = true;
+	}
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	if (fin)
+		atcp_fin(sk);
+	else if (as->ack_pending || !skb_queue_empty(&as->ooo_queue))
+		atcp_send_ack(sk);
+	else
+		atcp_schedule_ack(sk);
+}
+
+static void atcp_apply_syn_options(struct sock *sk, const struct atcp_syn_opts *opts)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u16 peer_mss = opts->mss ? opts->mss : ATCP_DEFAULT_MSS;
+
+	as->mss = max_t(u16, min(as->advmss, peer_mss), ATCP_MIN_MSS);
+	if (as->user_mss)
+		as->mss = min(as->mss, as->user_mss);
+	if (opts->wscale_ok) {
+		as->wscale_ok = true;
+		as->snd_wscale = opts->wscale;
+	} else {
+		as->wscale_ok = false;
+		as->snd_wscale = 0;
+		as->rcv_wscale = 0;
+	}
+}
+
+/* SYN_SENT (RFC 9293 3.10.7.3). */
+static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct atcp_syn_opts opts;
+
+	if (cb->flags & ATCPHDR_ACK) {
+		if (!atcp_seq_after(cb->ack_seq, as->iss) ||
+		    atcp_seq_after(cb->ack_seq, as->snd_nxt)) {
+			atcp_send_reset_reply(sock_net(sk), skb);
+			goto discard;
+		}
+	}
+	if (cb->flags & ATCPHDR_RST) {
+		if (cb->flags & ATCPHDR_ACK)
+			atcp_reset(sk);
+		goto discard;
+	}
+	if (!(cb->flags & ATCPHDR_SYN) || !atcp_parse_syn_options(tcp_hdr(skb), &opts))
+		goto discard;
+
+	atcp_apply_syn_options(sk, &opts);
+	as->irs = cb->seq;
+	as->rcv_nxt = cb->seq + 1;
+	as->copied_seq = as->rcv_nxt;
+	as->last_ack_sent = as->rcv_nxt;
+	as->snd_wnd = cb->wnd;		/* never scaled in a SYN */
+	as->max_window = as->snd_wnd;
+	as->snd_wl1 = cb->seq;
+	as->snd_wl2 = cb->ack_seq;
+
+	if (cb->flags & ATCPHDR_ACK) {
+		atcp_ack(sk, skb);
+		as->rcv_wup = as->rcv_nxt;
+		atcp_set_state(sk, TCP_ESTABLISHED);
+		atcp_send_ack(sk);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+	} else {
+		/* Simultaneous open: both SYNs crossed. */
+		as->rcv_wup = as->rcv_nxt;
+		atcp_set_state(sk, TCP_SYN_RECV);
+		atcp_send_synack_sock(sk);
+	}
+discard:
+	kfree_skb(skb);
+}
+
+/* Every synchronized state of a full socket (RFC 9293 3.10.7.4). */
+static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	if (!atcp_sequence_ok(as, cb)) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTOFWINDOW);
+		if (!(cb->flags & ATCPHDR_RST))
+			atcp_send_ack(sk);
+		goto discard;
+	}
+	if (cb->flags & ATCPHDR_RST) {
+		if (cb->seq == as->rcv_nxt)
+			atcp_reset(sk);
+		else
+			atcp_send_challenge_ack(sk);
+		goto discard;
+	}
+	if (cb->flags & ATCPHDR_SYN) {
+		atcp_send_challenge_ack(sk);
+		goto discard;
+	}
+	if (!(cb->flags & ATCPHDR_ACK))
+		goto discard;
+
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!atcp_seq_after(cb->ack_seq, as->snd_una) ||
+		    atcp_seq_after(cb->ack_seq, as->snd_nxt)) {
+			atcp_send_reset_reply(sock_net(sk), skb);
+			goto discard;
+		}
+		as->snd_wl1 = cb->seq - 1;	/* force the window update below */
+		atcp_set_state(sk, TCP_ESTABLISHED);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+		}
+	}
+	if (!atcp_ack(sk, skb))
+		goto discard;
+	if (as->fin_queued && as->snd_una == as->write_seq && !atcp_fin_acked(sk))
+		goto discard;
+
+	if ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+	    ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) &&
+	    cb->end_seq != cb->seq &&
+	    atcp_seq_after(cb->end_seq - !!(cb->flags & ATCPHDR_FIN), as->rcv_nxt)) {
+		/* New data for a socket the user closed: nobody will read it. */
+		atcp_send_active_rst(sk, GFP_ATOMIC);
+		atcp_reset(sk);
+		goto discard;
+	}
+	if (cb->end_seq != cb->seq) {
+		atcp_data_queue(sk, skb);
+		return;
+	}
+discard:
+	kfree_skb(skb);
+}
+
+/* sk->sk_backlog_rcv: socket spinlock held (softirq) or owned (backlog, process). */
+int atcp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	atcp_fill_cb(skb, tcp_hdr(skb));
+	as->segs_in++;
+
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return atcp_listener_rcv(sk, skb);
+	case TCP_CLOSE:
+		atcp_send_reset_reply(sock_net(sk), skb);
+		kfree_skb(skb);
+		return 0;
+	case TCP_SYN_SENT:
+		atcp_rcv_synsent(sk, skb);
+		return 0;
+	default:
+		atcp_rcv_synchronized(sk, skb);
+		return 0;
+	}
+}
+
+/* Checks that need nothing but the segment itself. */
+static bool atcp_segment_valid(struct sk_buff *skb)
+{
+	const struct tcphdr *th;
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
+		return false;
+	th = (const struct tcphdr *)skb->data;
+	if (th->doff < sizeof(struct tcphdr) / 4 || !pskb_may_pull(skb, th->doff * 4))
+		return false;
+	th = (const struct tcphdr *)skb->data;
+	/* contradictory flags are never part of a valid exchange */
+	if (th->syn && (th->fin || th->rst))
+		return false;
+	return true;
+}
+
+/* IP protocol handler: softirq, under RCU. */
+int atcp_v4_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	struct atcp_net *an = atcp_pernet(net);
+	const struct tcphdr *th;
+	const struct iphdr *iph;
+	struct atcp_ent *ent;
+	struct sock *sk;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	ATCP_INC_STATS(an, ATCP_MIB_INSEGS);
+
+	if (!atcp_segment_valid(skb))
+		goto bad_segment;
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb)) {
+		ATCP_INC_STATS(an, ATCP_MIB_INCSUMERRORS);
+		goto bad_segment;
+	}
+	th = tcp_hdr(skb);
+	iph = ip_hdr(skb);
+
+	ent = atcp_lookup_established(an, iph->daddr, th->dest, iph->saddr, th->source);
+	if (ent) {
+		switch (ent->kind) {
+		case ATCP_ENT_SOCK:
+			sk = &container_of(ent, struct atcp_sock, ent)->inet.sk;
+			goto deliver;
+		case ATCP_ENT_REQ:
+			/* requests are handled by their listener, under its lock */
+			sk = container_of(ent, struct atcp_request, ent)->listener;
+			if (!refcount_inc_not_zero(&sk->sk_refcnt))
+				sk = NULL;
+			atcp_ent_put(ent);
+			if (!sk)
+				goto no_socket;
+			goto deliver;
+		case ATCP_ENT_TW:
+			if (!atcp_tw_rcv(container_of(ent, struct atcp_tw, ent), skb))
+				return 0;
+			/* a new SYN ended TIME_WAIT: look for a listener */
+			break;
+		}
+	}
+
+	sk = atcp_lookup_listener(an, iph->daddr, th->dest, inet_iif(skb));
+	if (!sk)
+		goto no_socket;
+deliver:
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+		sock_put(sk);
+		goto discard;
+	}
+	nf_reset_ct(skb);
+	return __sk_receive_skb(sk, skb, 0, th->doff * 4, true);
+
+no_socket:
+	ATCP_INC_STATS(an, ATCP_MIB_NOSOCKET);
+	if (xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		atcp_send_reset_reply(net, skb);
+	goto discard;
+bad_segment:
+	ATCP_INC_STATS(an, ATCP_MIB_INERRS);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ICMP errors: softirq.  Path MTU and soft errors are not acted on yet. */
+int atcp_v4_err(struct sk_buff *skb, u32 info)
+{
+	return 0;
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp: an alternate TCP under IP protocol 253.
+ *
+ * Module registration, per-netns setup and the socket lifecycle helpers
+ * (state changes, done, destroy) shared by the rest of the protocol.
+ */
+#include <linux/module.h>
+#include <linux/siphash.h>
+#include <net/protocol.h>
+#include <net/inet_common.h>
+#include <net/sock.h>
+#include "atcp.h"
+
+unsigned int atcp_net_id __read_mostly;
+static siphash_key_t atcp_isn_key __read_mostly;
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey). */
+u32 atcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	u32 hash;
+
+	net_get_random_once(&atcp_isn_key, sizeof(atcp_isn_key));
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    ((u32)ntohs(sport) << 16) | ntohs(dport), &atcp_isn_key);
+	/* M: a clock ticking every 64 ns, wrapping in ~4.6 minutes */
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/*
+ * Every state change of a full socket goes through here, so that the
+ * sock:inet_sock_set_state tracepoint sees it.  Entering CLOSE drops the
+ * socket from the tables and gives up a port it did not bind explicitly.
+ */
+void atcp_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (old == state)
+		return;
+	if (state == TCP_ESTABLISHED && old == TCP_SYN_SENT)
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ACTIVEOPENS);
+	if (state == TCP_CLOSE) {
+		atcp_unhash(sk);
+		if (atcp_sk(sk)->bind.bound && !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			atcp_put_port(sk);
+	}
+	inet_sk_set_state(sk, state);
+}
+
+static void atcp_purge_queues(struct sock *sk)
+{
+	atcp_write_queue_purge(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&atcp_sk(sk)->ooo_queue);
+}
+
+/* Free an orphaned socket that reached CLOSE; drops the socket's own reference. */
+void atcp_destroy_sock(struct sock *sk)
+{
+	atcp_clear_timers(sk);
+	atcp_unhash(sk);
+	if (atcp_sk(sk)->bind.bound)
+		atcp_put_port(sk);
+	atcp_purge_queues(sk);
+	sock_put(sk);
+}
+
+/* The connection is over: move to CLOSE and free the socket if nobody holds it. */
+void atcp_done(struct sock *sk)
+{
+	atcp_set_state(sk, TCP_CLOSE);
+	atcp_clear_timers(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		atcp_destroy_sock(sk);
+}
+
+/* Initialisation shared by user sockets and accepted children. */
+void atcp_init_sock_common(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	INIT_LIST_HEAD(&as->accept_queue);
+	INIT_LIST_HEAD(&as->accept_node);
+	INIT_LIST_HEAD(&as->requests);
+	skb_queue_head_init(&as->ooo_queue);
+	atcp_init_timers(sk);
+	as->ent.kind = ATCP_ENT_SOCK;
+	as->rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_initial_ms));
+	as->mss = ATCP_DEFAULT_MSS;
+	as->advmss = ATCP_DEFAULT_MSS;
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		WRITE_ONCE(sk->sk_sndbuf, ATCP_DEFAULT_BUF);
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		WRITE_ONCE(sk->sk_rcvbuf, ATCP_DEFAULT_BUF);
+	sk->sk_write_space = atcp_write_space;
+	sock_set_flag(sk, SOCK_RCU_FREE);
+}
+
+/* proto.init: process context, from socket() */
+static int atcp_init_sock(struct sock *sk)
+{
+	atcp_init_sock_common(sk);
+	return 0;
+}
+
+/* proto.destroy: only reached through sk_common_release() on failed creation */
+static void atcp_destroy_proto(struct sock *sk)
+{
+	atcp_clear_timers(sk);
+	atcp_purge_queues(sk);
+}
+
+struct proto atcp_prot = {
+	.name		= "ATCP",
+	.owner		= THIS_MODULE,
+	.close		= atcp_close,
+	.connect	= atcp_connect,
+	.disconnect	= atcp_disconnect,
+	.accept		= atcp_accept,
+	.init		= atcp_init_sock,
+	.destroy	= atcp_destroy_proto,
+	.shutdown	= atcp_shutdown,
+	.setsockopt	= atcp_setsockopt,
+	.getsockopt	= atcp_getsockopt,
+	.sendmsg	= atcp_sendmsg,
+	.recvmsg	= atcp_recvmsg,
+	.backlog_rcv	= atcp_do_rcv,
+	.hash		= atcp_hash,
+	.unhash		= atcp_unhash,
+	.get_port	= atcp_get_port,
+	.max_header	= ATCP_MAX_HEADER,
+	.obj_size	= sizeof(struct atcp_sock),
+};
+
+static const struct net_protocol atcp_protocol = {
+	.handler	= atcp_v4_rcv,
+	.err_handler	= atcp_v4_err,
+	.no_policy	= 1,
+};
+
+static struct inet_protosw atcp_protosw = {
+	.type		= SOCK_STREAM,
+	.protocol	= IPPROTO_ATCP,
+	.prot		= &atcp_prot,
+	.ops		= &atcp_stream_ops,
+};
+
+static void atcp_net_defaults(struct atcp_net *an)
+{
+	an->msl_ms = 30000;
+	an->fin_timeout_ms = 60000;
+	an->syn_retries = 6;
+	an->synack_retries = 5;
+	an->retries2 = 15;
+	an->rto_initial_ms = 1000;
+	an->rto_min_ms = 200;
+	an->rto_max_ms = 120000;
+	an->delack_ms = 40;
+	an->max_syn_backlog = 4096;
+}
+
+static int __net_init atcp_net_init(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	int err;
+
+	an->net = net;
+	atcp_net_defaults(an);
+	atomic_set(&an->tw_count, 0);
+	err = atcp_tables_init(an);
+	if (err)
+		return err;
+	err = -ENOMEM;
+	an->mib = alloc_percpu(struct atcp_mib);
+	if (!an->mib)
+		goto free_tables;
+	err = inet_ctl_sock_create(&an->ctl_sk, PF_INET, SOCK_RAW, IPPROTO_ATCP, net);
+	if (err)
+		goto free_mib;
+	err = atcp_sysctl_init(an);
+	if (err)
+		goto free_ctl;
+	err = atcp_proc_init(net);
+	if (err)
+		goto free_sysctl;
+	return 0;
+
+free_sysctl:
+	atcp_sysctl_exit(an);
+free_ctl:
+	inet_ctl_sock_destroy(an->ctl_sk);
+free_mib:
+	free_percpu(an->mib);
+free_tables:
+	atcp_tables_free(an);
+	return err;
+}
+
+/* Namespace teardown: no sockets are left, only TIME_WAIT entries to flush. */
+static void __net_exit atcp_net_exit(struct net *net)
+{
+	struct atcp_net *an = atcp_pernet(net);
+
+	an->dying = true;
+	atcp_proc_exit(net);
+	atcp_tw_flush(an);
+	atcp_sysctl_exit(an);
+	inet_ctl_sock_destroy(an->ctl_sk);
+	free_percpu(an->mib);
+	atcp_tables_free(an);
+}
+
+static struct pernet_operations atcp_net_ops = {
+	.init	= atcp_net_init,
+	.exit	= atcp_net_exit,
+	.id	= &atcp_net_id,
+	.size	= sizeof(struct atcp_net),
+};
+
+static int __init atcp_init(void)
+{
+	int err;
+
+	BUILD_BUG_ON(sizeof(struct atcp_info) != 144);
+	BUILD_BUG_ON(sizeof(struct atcp_skb_cb) > sizeof_field(struct sk_buff, cb));
+
+	err = proto_register(&atcp_prot, 1);
+	if (err)
+		return err;
+	err = register_pernet_subsys(&atcp_net_ops);
+	if (err)
+		goto out_proto;
+	err = inet_add_protocol(&atcp_protocol, IPPROTO_ATCP);
+	if (err)
+		goto out_pernet;
+	inet_register_protosw(&atcp_protosw);
+	return 0;
+
+out_pernet:
+	unregister_pernet_subsys(&atcp_net_ops);
+out_proto:
+	proto_unregister(&atcp_prot);
+	return err;
+}
+
+static void __exit atcp_exit(void)
+{
+	inet_unregister_protosw(&atcp_protosw);
+	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
+	unregister_pernet_subsys(&atcp_net_ops);
+	rcu_barrier();
+	proto_unregister(&atcp_prot);
+}
+
+module_init(atcp_init);
+module_exit(atcp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("atcp: an alternate TCP over IP protocol 253");
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_ATCP, SOCK_STREAM);
+MODULE_ALIAS_NET_PF_PROTO(PF_INET, IPPROTO_ATCP);

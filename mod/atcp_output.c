@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp output: building segments, the send window, ACKs, RSTs and the
+ * replies sent on behalf of request and TIME_WAIT entries.
+ *
+ * The checksum covers the TCP pseudo-header with protocol number 6, not
+ * 253: a gateway that rewrites the IP protocol field turns an atcp segment
+ * into a valid TCP segment and back, so atcp can talk to a real TCP peer.
+ */
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include "atcp.h"
+
+u16 atcp_mss_for_mtu(u32 mtu)
+{
+	u32 mss = mtu - sizeof(struct iphdr) - sizeof(struct tcphdr);
+
+	if (mtu < sizeof(struct iphdr) + sizeof(struct tcphdr) + ATCP_MIN_MSS)
+		return ATCP_MIN_MSS;
+	return min_t(u32, mss, 65535 - sizeof(struct iphdr) - sizeof(struct tcphdr));
+}
+
+/* Smallest shift that lets @space fit into the 16-bit window field. */
+u8 atcp_choose_wscale(int space)
+{
+	u8 wscale = 0;
+
+	while (space > ATCP_MAX_WINDOW && wscale < ATCP_MAX_WSCALE) {
+		space >>= 1;
+		wscale++;
+	}
+	return wscale;
+}
+
+static u32 atcp_free_space(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return free > 0 ? free / 2 : 0;
+}
+
+/*
+ * Choose the window to advertise now and remember it.  The right edge never
+ * moves left, and it moves right only by a useful amount (receiver-side
+ * silly window avoidance, RFC 1122 4.2.3.3).  Returns the scaled field value.
+ */
+u32 atcp_select_window(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 max_win = ATCP_MAX_WINDOW << as->rcv_wscale;
+	s32 remaining = (s32)(as->rcv_wup + as->rcv_wnd - as->rcv_nxt);
+	u32 cur = remaining > 0 ? remaining : 0;
+	u32 win = min(atcp_free_space(sk), max_win);
+	u32 scaled;
+
+	if (win < cur)
+		win = cur;
+	else if (win - cur < min_t(u32, as->advmss, READ_ONCE(sk->sk_rcvbuf) / 2) && cur)
+		win = cur;
+
+	scaled = win >> as->rcv_wscale;
+	if ((scaled << as->rcv_wscale) < cur)
+		scaled++;
+	scaled = min(scaled, ATCP_MAX_WINDOW);
+	as->rcv_wup = as->rcv_nxt;
+	as->rcv_wnd = scaled << as->rcv_wscale;
+	return scaled;
+}
+
+/* Options carried by a SYN or SYN-ACK: MSS, then NOP + window scale. */
+static unsigned int atcp_write_syn_options(__be32 *ptr, u16 mss, bool wscale_ok, u8 wscale)
+{
+	*ptr++ = htonl((ATCPOPT_MSS << 24) | (ATCPOLEN_MSS << 16) | mss);
+	if (!wscale_ok)
+		return ATCPOLEN_MSS;
+	*ptr = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_WSCALE << 16) |
+		     (ATCPOLEN_WSCALE << 8) | wscale);
+	return ATCPOLEN_MSS + 4;
+}
+
+static void atcp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr, bool offload)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	unsigned int len = skb->len;
+
+	if (offload) {
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct tcphdr, check);
+		th->check = ~csum_tcpudp_magic(saddr, daddr, len, IPPROTO_TCP, 0);
+	} else {
+		th->check = 0;
+		skb->ip_summed = CHECKSUM_NONE;
+		th->check = csum_tcpudp_magic(saddr, daddr, len, IPPROTO_TCP,
+					      skb_checksum(skb, 0, len, 0));
+	}
+}
+
+static void atcp_ack_sent(struct atcp_sock *as)
+{
+	as->ack_pending = false;
+	as->unacked_segs = 0;
+	as->last_ack_sent = as->rcv_nxt;
+}
+
+/*
+ * Put the header on @skb (or a clone of it) and hand it to IP.  Runs in any
+ * context with the socket locked.  The original of a cloned skb stays on the
+ * write queue for retransmission.
+ */
+static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_t gfp)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(oskb);
+	struct sk_buff *skb = oskb;
+	__be32 opts[2];
+	unsigned int opt_len = 0;
+	struct tcphdr *th;
+	u8 flags = cb->flags;
+	u32 win;
+	int err;
+
+	if (flags & ATCPHDR_SYN)
+		opt_len = atcp_write_syn_options(opts, as->advmss,
+						 sk->sk_state == TCP_SYN_SENT || as->wscale_ok,
+						 as->rcv_wscale);
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= ATCPHDR_ACK;
+	if (flags & ATCPHDR_SYN)
+		win = min_t(u32, atcp_free_space(sk), ATCP_MAX_WINDOW);
+	else
+		win = atcp_select_window(sk);
+
+	if (clone_it) {
+		skb = skb_cloned(oskb) ? pskb_copy(oskb, gfp) : skb_clone(oskb, gfp);
+		if (!skb)
+			return -ENOBUFS;
+	}
+
+	skb_push(skb, sizeof(*th) + opt_len);
+	skb_reset_transport_header(skb);
+	skb_set_owner_w(skb, sk);
+
+	th = tcp_hdr(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(cb->seq);
+	th->ack_seq = (flags & ATCPHDR_ACK) ? htonl(as->rcv_nxt) : 0;
+	th->doff = (sizeof(*th) + opt_len) >> 2;
+	atcp_flag_byte(th) = flags;
+	th->window = htons(win);
+	if (opt_len)
+		memcpy(th + 1, opts, opt_len);
+
+	atcp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr,
+			  sk->sk_route_caps & NETIF_F_HW_CSUM);
+	if (flags & ATCPHDR_ACK)
+		atcp_ack_sent(as);
+	as->segs_out++;
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTSEGS);
+
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+static struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(ATCP_MAX_HEADER, gfp);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	ATCP_SKB_CB(skb)->seq = seq;
+	ATCP_SKB_CB(skb)->end_seq = seq;
+	ATCP_SKB_CB(skb)->flags = flags;
+	ATCP_SKB_CB(skb)->retransmitted = 0;
+	return skb;
+}
+
+/* Add a sequence-consuming skb (SYN, data, FIN) to the tail of the write queue. */
+static void atcp_queue_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	if (!as->send_head)
+		as->send_head = skb;
+}
+
+/* Split @skb so that it carries @len bytes; the rest follows it in the queue. */
+static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct sk_buff *rest;
+
+	rest = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
+	if (!rest)
+		return -ENOMEM;
+	skb_reserve(rest, ATCP_MAX_HEADER);
+	skb_split(skb, rest, len);
+	*ATCP_SKB_CB(rest) = *cb;
+	ATCP_SKB_CB(rest)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~(ATCPHDR_FIN | ATCPHDR_PSH);
+	rest->truesize += rest->data_len;
+	skb->truesize -= rest->data_len;
+	sk_wmem_queued_add(sk, rest->truesize - rest->data_len);
+	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	return 0;
+}
+
+/*
+ * Send what the peer's window allows from the send head.  Any context,
+ * socket locked.  Returns the number of segments sent.
+ */
+int atcp_write_xmit(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+	int sent = 0;
+
+	while ((skb = as->send_head)) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 wnd_end = as->snd_una + as->snd_wnd;
+		bool fin_only = cb->end_seq - cb->seq == 1 && (cb->flags & ATCPHDR_FIN);
+
+		if (atcp_seq_after(cb->end_seq, wnd_end) && !fin_only) {
+			u32 usable = atcp_seq_after(wnd_end, as->snd_nxt) ? wnd_end - as->snd_nxt : 0;
+
+			/* Nothing in flight and part of the window free: send what fits. */
+			if (as->snd_nxt != as->snd_una || !usable || usable >= skb->len ||
+			    atcp_fragment(sk, skb, usable))
+				break;
+		}
+		if (atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
+			break;
+		if (!as->rtt_timing) {
+			as->rtt_timing = true;
+			as->rtt_seq = cb->end_seq;
+			as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+		}
+		as->snd_nxt = cb->end_seq;
+		as->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		sent++;
+	}
+	if (sent) {
+		as->probing = false;
+		if (!timer_pending(&as->rtx_timer))
+			atcp_reset_rtx_timer(sk);
+	} else if (as->send_head && as->snd_nxt == as->snd_una &&
+		   !timer_pending(&as->rtx_timer)) {
+		/* Window closed with nothing in flight: start probing it. */
+		as->probing = true;
+		atcp_reset_rtx_timer(sk);
+	}
+	return sent;
+}
+
+/* Push queued data if the connection can carry it. */
+void atcp_push_pending(struct sock *sk)
+{
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK))
+		atcp_write_xmit(sk);
+}
+
+/* process context: queue and send the SYN of an active open */
+int atcp_send_syn(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctrl_skb(sk, as->iss, ATCPHDR_SYN, sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	ATCP_SKB_CB(skb)->end_seq = as->iss + 1;
+	as->snd_una = as->iss;
+	as->snd_nxt = as->iss;
+	as->write_seq = as->iss + 1;
+	atcp_queue_skb(sk, skb);
+	as->send_head = NULL;
+	as->snd_nxt = as->iss + 1;
+	as->rtt_timing = true;
+	as->rtt_seq = as->iss + 1;
+	as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	atcp_transmit_skb(sk, skb, true, sk->sk_allocation);
+	atcp_reset_rtx_timer(sk);
+	return 0;
+}
+
+/* Simultaneous open: answer the peer's SYN with our SYN, now carrying an ACK. */
+int atcp_send_synack_sock(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || !(ATCP_SKB_CB(skb)->flags & ATCPHDR_SYN))
+		return -EINVAL;
+	return atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
+}
+
+void atcp_send_ack(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	skb = atcp_alloc_ctrl_skb(sk, as->snd_nxt, ATCPHDR_ACK, GFP_ATOMIC);
+	if (!skb) {
+		atcp_arm_delack(sk);
+		return;
+	}
+	atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+}
+
+/* Zero-window probe: an ACK one below snd_una that makes the peer answer. */
+void atcp_send_probe(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctrl_skb(sk, as->snd_una - 1, ATCPHDR_ACK, GFP_ATOMIC);
+	if (skb)
+		atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+}
+
+/* Queue a FIN after all data and send it (process context, socket locked). */
+void atcp_send_fin(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (as->fin_queued)
+		return;
+	as->fin_queued = true;
+	if (tail && as->send_head) {
+		ATCP_SKB_CB(tail)->flags |= ATCPHDR_FIN;
+		ATCP_SKB_CB(tail)->end_seq++;
+	} else {
+		struct sk_buff *skb;
+
+		skb = atcp_alloc_ctrl_skb(sk, as->write_seq, ATCPHDR_FIN, sk->sk_allocation);
+		if (!skb) {
+			/* Could not queue the FIN: give up on a graceful close. */
+			atcp_send_active_rst(sk, sk->sk_allocation);
+			atcp_done(sk);
+			return;
+		}
+		ATCP_SKB_CB(skb)->end_seq = as->write_seq + 1;
+		atcp_queue_skb(sk, skb);
+	}
+	as->write_seq++;
+	atcp_write_xmit(sk);
+}
+
+/* Abort the connection towards the peer: RST with our current sequence number. */
+void atcp_send_active_rst(struct sock *sk, gfp_t gfp)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = atcp_alloc_ctrl_skb(sk, as->snd_nxt, ATCPHDR_RST | ATCPHDR_ACK, gfp);
+	if (!skb)
+		return;
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTRSTS);
+	atcp_transmit_skb(sk, skb, false, gfp);
+}
+
+/* Resend the oldest unacknowledged segment (timer or recovery, socket locked). */
+int atcp_retransmit_head(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == as->send_head)
+		return 0;
+	ATCP_SKB_CB(skb)->retransmitted = 1;
+	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
+	as->total_retrans++;
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRANSSEGS);
+	return atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
+}
+
+void atcp_write_queue_purge(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+	atcp_sk(sk)->send_head = NULL;
+}
+
+/* Decide how to acknowledge data just received: now, or after the delayed-ACK timer. */
+void atcp_schedule_ack(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (++as->unacked_segs >= 2) {
+		atcp_send_ack(sk);
+		return;
+	}
+	as->ack_pending = true;
+	atcp_arm_delack(sk);
+}
+
+/* After the reader consumed data: advertise a window that has opened a lot. */
+void atcp_cleanup_rbuf(struct sock *sk, int copied)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	s32 remaining = (s32)(as->rcv_wup + as->rcv_wnd - as->rcv_nxt);
+	u32 cur = remaining > 0 ? remaining : 0;
+	u32 win;
+
+	if (copied <= 0 || !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+						     TCPF_FIN_WAIT2)))
+		return;
+	win = min(atcp_free_space(sk), ATCP_MAX_WINDOW << as->rcv_wscale);
+	if (as->ack_pending || (win >= 2 * cur && win - cur >= as->advmss))
+		atcp_send_ack(sk);
+}
+
+/*
+ * Replies without a full socket (RST for no socket, SYN-ACK of a request
+ * entry, ACK from TIME_WAIT), sent through the netns control socket.
+ * Softirq or timer context.
+ */
+struct atcp_reply {
+	__be32	saddr;
+	__be32	daddr;
+	__be16	sport;
+	__be16	dport;
+	u32	seq;
+	u32	ack;
+	u8	flags;
+	bool	syn_opts;
+	bool	wscale_ok;
+	u8	wscale;
+	u16	window;
+	int	oif;
+};
+
+static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
+{
+	struct atcp_net *an = atcp_pernet(net);
+	__be32 opts[2];
+	unsigned int opt_len = 0;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+
+	flowi4_init_output(&fl4, r->oif, 0, 0, RT_SCOPE_UNIVERSE, IPPROTO_ATCP, 0,
+			   r->daddr, r->saddr, r->dport, r->sport, GLOBAL_ROOT_UID);
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+
+	if (r->syn_opts)
+		opt_len = atcp_write_syn_options(opts, atcp_mss_for_mtu(dst_mtu(&rt->dst)),
+						 r->wscale_ok, r->wscale);
+	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	th = skb_push(skb, sizeof(*th) + opt_len);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = r->sport;
+	th->dest = r->dport;
+	th->seq = htonl(r->seq);
+	th->ack_seq = htonl(r->ack);
+	th->doff = (sizeof(*th) + opt_len) >> 2;
+	atcp_flag_byte(th) = r->flags;
+	th->window = htons(r->window);
+	if (opt_len)
+		memcpy(th + 1, opts, opt_len);
+	atcp_set_checksum(skb, fl4.saddr, fl4.daddr, false);
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->id = 0;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_ATCP;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	skb->protocol = htons(ETH_P_IP);
+	skb_dst_set(skb, &rt->dst);
+
+	ATCP_INC_STATS(an, ATCP_MIB_OUTSEGS);
+	if (r->flags & ATCPHDR_RST)
+		ATCP_INC_STATS(an, ATCP_MIB_OUTRSTS);
+	ip_local_out(net, an->ctl_sk, skb);
+}
+
+/* RFC 9293 3.10.7.1: answer a segment that matches no connection with RST. */
+void atcp_send_reset_reply(struct net *net, struct sk_buff *in)
+{
+	const struct tcphdr *th = tcp_hdr(in);
+	const struct iphdr *iph = ip_hdr(in);
+	struct atcp_reply r = {
+		.saddr = iph->daddr, .daddr = iph->saddr,
+		.sport = th->dest, .dport = th->source,
+		.oif = inet_iif(in),
+	};
+
+	if (th->rst)
+		return;
+	if (th->ack) {
+		r.seq = ntohl(th->ack_seq);
+		r.flags = ATCPHDR_RST;
+	} else {
+		r.ack = ntohl(th->seq) + th->syn + th->fin + in->len - th->doff * 4;
+		r.flags = ATCPHDR_RST | ATCPHDR_ACK;
+	}
+	atcp_send_reply(net, &r);
+}
+
+int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
+{
+	struct atcp_reply r = {
+		.saddr = req->ent.laddr, .daddr = req->ent.raddr,
+		.sport = req->ent.lport, .dport = req->ent.rport,
+		.seq = req->iss, .ack = req->irs + 1,
+		.flags = ATCPHDR_SYN | ATCPHDR_ACK,
+		.syn_opts = true, .wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
+		.window = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW),
+		.oif = req->bound_dev_if,
+	};
+
+	atcp_send_reply(sock_net(lsk), &r);
+	return 0;
+}
+
+void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw)
+{
+	struct atcp_reply r = {
+		.saddr = tw->ent.laddr, .daddr = tw->ent.raddr,
+		.sport = tw->ent.lport, .dport = tw->ent.rport,
+		.seq = tw->snd_nxt, .ack = tw->rcv_nxt,
+		.flags = ATCPHDR_ACK,
+		.window = min_t(u32, tw->rcv_wnd >> tw->rcv_wscale, ATCP_MAX_WINDOW),
+		.oif = tw->bound_dev_if,
+	};
+
+	atcp_send_reply(net, &r);
+}

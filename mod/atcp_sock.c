@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp socket calls: connect, listen, accept, close, shutdown, send,
+ * receive, poll, socket options and ioctls.  All of them run in process
+ * context and take the socket lock.
+ */
+#include <linux/sockios.h>
+#include <linux/termios.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/inet_common.h>
+#include "atcp.h"
+
+static void atcp_reset_connection_state(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	as->fin_queued = false;
+	as->in_recovery = false;
+	as->probing = false;
+	as->rtt_timing = false;
+	as->ack_pending = false;
+	as->unacked_segs = 0;
+	as->retransmits = 0;
+	as->backoff = 0;
+	as->srtt_us = 0;
+	as->rttvar_us = 0;
+	as->snd_wnd = 0;
+	as->max_window = 0;
+	as->wscale_ok = false;
+	as->snd_wscale = 0;
+	as->rcv_wscale = 0;
+	as->rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_initial_ms));
+}
+
+int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct atcp_sock *as = atcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	int err;
+
+	if (addr_len < sizeof(*usin))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	fl4 = &inet->cork.fl.u.ip4;
+	flowi4_init_output(fl4, sk->sk_bound_dev_if, sk->sk_mark, 0, RT_SCOPE_UNIVERSE,
+			   IPPROTO_ATCP, inet_sk_flowi_flags(sk), usin->sin_addr.s_addr,
+			   inet->inet_saddr, usin->sin_port, inet->inet_sport, sk->sk_uid);
+	rt = ip_route_output_flow(sock_net(sk), fl4, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	if (!inet->inet_rcv_saddr)
+		inet->inet_rcv_saddr = fl4->saddr;
+	inet->inet_dport = usin->sin_port;
+	inet->inet_daddr = usin->sin_addr.s_addr;
+
+	err = atcp_hash_connect(sk);
+	if (err) {
+		ip_rt_put(rt);
+		inet->inet_dport = 0;
+		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+			inet_reset_saddr(sk);
+		return err;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	atcp_reset_connection_state(sk);
+	as->advmss = atcp_mss_for_mtu(dst_mtu(&rt->dst));
+	if (as->user_mss)
+		as->advmss = min(as->advmss, as->user_mss);
+	as->mss = as->advmss;
+	as->rcv_wscale = atcp_choose_wscale(max(READ_ONCE(sk->sk_rcvbuf), 4 * ATCP_DEFAULT_BUF));
+	as->iss = atcp_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
+			   inet->inet_dport);
+	atcp_set_state(sk, TCP_SYN_SENT);
+	err = atcp_send_syn(sk);
+	if (err) {
+		atcp_set_state(sk, TCP_CLOSE);
+		inet->inet_dport = 0;
+		return err;
+	}
+	return 0;
+}
+
+/* Abort whatever the socket was doing and return it to a fresh CLOSE state. */
+int atcp_disconnect(struct sock *sk, int flags)
+{
+	int old_state = sk->sk_state;
+	struct inet_sock *inet = inet_sk(sk);
+
+	if (old_state == TCP_LISTEN) {
+		atcp_set_state(sk, TCP_CLOSE);
+		atcp_listen_stop(sk);
+	} else if ((1 << old_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+					 TCPF_FIN_WAIT2 | TCPF_SYN_RECV)) {
+		atcp_send_active_rst(sk, sk->sk_allocation);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old_state == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	atcp_set_state(sk, TCP_CLOSE);
+	atcp_clear_timers(sk);
+	atcp_write_queue_purge(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&atcp_sk(sk)->ooo_queue);
+	inet->inet_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		inet_reset_saddr(sk);
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	atcp_reset_connection_state(sk);
+	sk_dst_reset(sk);
+	sk_error_report(sk);
+	return 0;
+}
+
+static int atcp_wait_for_child(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT(wait);
+	int err;
+
+	for (;;) {
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
+		release_sock(sk);
+		if (list_empty(&atcp_sk(sk)->accept_queue))
+			timeo = schedule_timeout(timeo);
+		sched_annotate_sleep();
+		lock_sock(sk);
+		err = 0;
+		if (!list_empty(&atcp_sk(sk)->accept_queue))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+	}
+	finish_wait(sk_sleep(sk), &wait);
+	return err;
+}
+
+struct sock *atcp_accept(ATCP_ACCEPT_ARGS)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_sock *child;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out_err;
+	if (list_empty(&as->accept_queue)) {
+		long timeo = sock_rcvtimeo(sk, ATCP_ACCEPT_FLAGS & O_NONBLOCK);
+
+		err = -EAGAIN;
+		if (!timeo)
+			goto out_err;
+		err = atcp_wait_for_child(sk, timeo);
+		if (err)
+			goto out_err;
+	}
+	child = list_first_entry(&as->accept_queue, struct atcp_sock, accept_node);
+	list_del_init(&child->accept_node);
+	sk_acceptq_removed(sk);
+	release_sock(sk);
+	return &child->inet.sk;
+out_err:
+	release_sock(sk);
+	ATCP_ACCEPT_ERR = err;
+	return NULL;
+}
+
+static int atcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		goto out;
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state != TCP_LISTEN) {
+		err = -EADDRINUSE;
+		if (!inet_sk(sk)->inet_num) {
+			if (atcp_get_port(sk, 0))
+				goto out;
+			inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
+		} else if (atcp_listen_conflict(sk)) {
+			goto out;
+		}
+		atcp_set_state(sk, TCP_LISTEN);
+		atcp_lhash_insert(sk);
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* The state a user's close or shutdown(SHUT_WR) leads to; true if a FIN is due. */
+static bool atcp_close_state(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		atcp_set_state(sk, TCP_FIN_WAIT1);
+		return true;
+	case TCP_CLOSE_WAIT:
+		atcp_set_state(sk, TCP_LAST_ACK);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void atcp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if (atcp_close_state(sk))
+		atcp_send_fin(sk);
+}
+
+static bool atcp_closing(const struct sock *sk)
+{
+	return (1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK);
+}
+
+/* SO_LINGER with a timeout: wait until our FIN is acknowledged. */
+static void atcp_linger_wait(struct sock *sk, long timeout)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	do {
+		if (sk_wait_event(sk, &timeout, !atcp_closing(sk), &wait))
+			break;
+	} while (!signal_pending(current) && timeout);
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
+static bool atcp_unread_data(struct sock *sk)
+{
+	u32 copied_seq = atcp_sk(sk)->copied_seq;
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		if (atcp_seq_after(ATCP_SKB_CB(skb)->seq + skb->len, copied_seq))
+			return true;
+	}
+	return false;
+}
+
+void atcp_close(struct sock *sk, long timeout)
+{
+	lock_sock(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+
+	if (sk->sk_state == TCP_LISTEN) {
+		atcp_set_state(sk, TCP_CLOSE);
+		atcp_listen_stop(sk);
+		goto orphan;
+	}
+	if (sk->sk_state == TCP_CLOSE)
+		goto orphan;
+
+	if (atcp_unread_data(sk)) {
+		/* RFC 2525 2.17: data the user never read is lost, tell the peer */
+		atcp_send_active_rst(sk, sk->sk_allocation);
+		atcp_done(sk);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		/* SO_LINGER {1, 0}: abort with RST, no TIME_WAIT */
+		atcp_disconnect(sk, 0);
+	} else if (sk->sk_state == TCP_SYN_SENT) {
+		atcp_done(sk);
+	} else if (atcp_close_state(sk)) {
+		atcp_send_fin(sk);
+	}
+	skb_queue_purge(&sk->sk_receive_queue);
+	if (timeout && atcp_closing(sk))
+		atcp_linger_wait(sk, timeout);
+
+orphan:
+	sock_hold(sk);
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		atcp_arm_fin_wait2(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		atcp_destroy_sock(sk);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+static bool atcp_stream_writeable(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf) &&
+	       sk_stream_wspace(sk) >= sk_stream_min_wspace(sk);
+}
+
+/* sk->sk_write_space: any context; wakes writers once the queue has room */
+void atcp_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!sk->sk_socket || !atcp_stream_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	int flags = msg->msg_flags;
+	long timeo;
+	int copied = 0;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = as->send_head ? skb_peek_tail(&sk->sk_write_queue) : NULL;
+		struct page_frag *pfrag;
+		bool merge;
+		int copy, i;
+
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			goto do_error;
+
+		if (skb && (skb->len >= as->mss ||
+			    (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN)))
+			skb = NULL;
+		if (skb) {
+			i = skb_shinfo(skb)->nr_frags;
+			pfrag = sk_page_frag(sk);
+			if (i >= MAX_SKB_FRAGS &&
+			    !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))
+				skb = NULL;
+		}
+		if (!skb) {
+			if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
+				goto wait_for_space;
+			skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
+			if (!skb)
+				goto wait_for_space;
+			skb_reserve(skb, ATCP_MAX_HEADER);
+			ATCP_SKB_CB(skb)->seq = as->write_seq;
+			ATCP_SKB_CB(skb)->end_seq = as->write_seq;
+			ATCP_SKB_CB(skb)->flags = 0;
+			ATCP_SKB_CB(skb)->retransmitted = 0;
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			sk_wmem_queued_add(sk, skb->truesize);
+			if (!as->send_head)
+				as->send_head = skb;
+		}
+
+		pfrag = sk_page_frag(sk);
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+		copy = min_t(int, msg_data_left(msg), as->mss - skb->len);
+		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+					       pfrag->offset, copy);
+		if (err)
+			goto do_error;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+			page_ref_inc(pfrag->page);
+		}
+		pfrag->offset += copy;
+		ATCP_SKB_CB(skb)->end_seq += copy;
+		as->write_seq += copy;
+		copied += copy;
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		atcp_push_pending(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	atcp_push_pending(sk);
+	release_sock(sk);
+	return copied;
+
+do_error:
+	if (copied) {
+		atcp_push_pending(sk);
+		release_sock(sk);
+		return copied;
+	}
+out_err:
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 peek_seq, *seq;
+	int copied = 0;
+	long timeo;
+	int target;
+
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+	if (flags & MSG_OOB)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		copied = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = as->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &as->copied_seq;
+
+	while (len > 0) {
+		struct sk_buff *skb, *tmp;
+		u32 offset, used;
+		int err;
+
+		skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+			offset = *seq - ATCP_SKB_CB(skb)->seq;
+			if (offset < skb->len)
+				goto found;
+		}
+
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		if (!(flags & MSG_PEEK))
+			atcp_cleanup_rbuf(sk, copied);
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		continue;
+found:
+		used = min_t(u32, skb->len - offset, len);
+		err = skb_copy_datagram_msg(skb, offset, msg, used);
+		if (err) {
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		*seq += used;
+		copied += used;
+		len -= used;
+		if (!(flags & MSG_PEEK) && offset + used >= skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			consume_skb(skb);
+		}
+	}
+	if (copied > 0 && !(flags & MSG_PEEK))
+		atcp_cleanup_rbuf(sk, copied);
+out:
+	release_sock(sk);
+	return copied;
+}
+
+static bool atcp_readable(const struct sock *sk)
+{
+	return !skb_queue_empty_lockless(&sk->sk_receive_queue);
+}
+
+static __poll_t atcp_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	int state, shutdown;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (atcp_readable(sk))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (shutdown & SEND_SHUTDOWN) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (atcp_stream_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			smp_mb__after_atomic();
+			if (atcp_stream_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int atcp_sock_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct atcp_sock *as = atcp_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = 0;
+		if (!skb_queue_empty(&sk->sk_receive_queue)) {
+			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+
+			answ = ATCP_SKB_CB(tail)->seq + tail->len - as->copied_seq;
+		}
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE) ?
+		       0 : READ_ONCE(as->write_seq) - READ_ONCE(as->snd_una) - as->fin_queued;
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE) ?
+		       0 : READ_ONCE(as->write_seq) - READ_ONCE(as->snd_nxt);
+		break;
+	default:
+		return inet_ioctl(sock, cmd, arg);
+	}
+	return put_user(max(answ, 0), (int __user *)arg);
+}
+
+void atcp_get_info(struct sock *sk, struct atcp_info *info)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+	u32 in_flight = 0;
+
+	memset(info, 0, sizeof(*info));
+	info->state = inet_sk_state_load(sk);
+	info->retransmits = as->retransmits;
+	info->backoff = as->backoff;
+	if (as->wscale_ok) {
+		info->options |= ATCPI_OPT_WSCALE;
+		info->snd_wscale = as->snd_wscale;
+		info->rcv_wscale = as->rcv_wscale;
+	}
+	info->rto_us = jiffies_to_usecs(as->rto);
+	info->ato_us = READ_ONCE(atcp_sk_net(sk)->delack_ms) * USEC_PER_MSEC;
+	info->snd_mss = as->mss;
+	info->rcv_mss = as->rcv_mss ? as->rcv_mss : as->advmss;
+	info->advmss = as->advmss;
+	info->iss = as->iss;
+	info->irs = as->irs;
+	info->snd_una = as->snd_una;
+	info->snd_nxt = as->snd_nxt;
+	info->rcv_nxt = as->rcv_nxt;
+	info->snd_wnd = as->snd_wnd;
+	info->rcv_wnd = as->rcv_wnd;
+	info->srtt_us = as->srtt_us;
+	info->rttvar_us = as->rttvar_us;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == as->send_head)
+			break;
+		in_flight++;
+	}
+	info->unacked = in_flight;
+	info->retrans = as->in_recovery ? 1 : 0;
+	info->total_retrans = as->total_retrans;
+	info->bytes_acked = as->bytes_acked;
+	info->bytes_received = as->bytes_received;
+	info->segs_out = as->segs_out;
+	info->segs_in = as->segs_in;
+}
+
+static bool atcp_level_ok(int level)
+{
+	return level == SOL_ATCP || level == SOL_TCP;
+}
+
+int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
+		    unsigned int optlen)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	int val, err = 0;
+
+	if (!atcp_level_ok(level))
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case ATCP_NODELAY:
+		as->nodelay = !!val;
+		if (as->nodelay)
+			atcp_push_pending(sk);
+		break;
+	case ATCP_MAXSEG:
+		if (val && (val < ATCP_MIN_MSS || val > ATCP_MAX_WINDOW)) {
+			err = -EINVAL;
+			break;
+		}
+		as->user_mss = val;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval,
+		    int __user *optlen)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	int len, val;
+
+	if (!atcp_level_ok(level))
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case ATCP_INFO: {
+		struct atcp_info info;
+
+		if (level != SOL_ATCP)
+			return -ENOPROTOOPT;
+		lock_sock(sk);
+		atcp_get_info(sk, &info);
+		release_sock(sk);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	}
+	case ATCP_NODELAY:
+		val = as->nodelay;
+		break;
+	case ATCP_MAXSEG:
+		val = (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN) ?
+		      (as->user_mss ? : ATCP_DEFAULT_MSS) : as->mss;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+const struct proto_ops atcp_stream_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= inet_release,
+	.bind		= inet_bind,
+	.connect	= inet_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet_getname,
+	.poll		= atcp_poll,
+	.ioctl		= atcp_sock_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= atcp_listen,
+	.shutdown	= inet_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
+	.mmap		= sock_no_mmap,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	.sendpage	= sock_no_sendpage,
+#endif
+};

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp timers of full sockets: retransmission (also SYN and zero-window
+ * probes), delayed ACK, and the orphaned FIN_WAIT_2 timeout.
+ * Timer callbacks run in softirq context; when a process owns the socket
+ * they re-arm themselves shortly instead of touching it.
+ */
+#include <net/sock.h>
+#include "atcp.h"
+
+u32 atcp_rto_min(const struct sock *sk)
+{
+	return atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_min_ms));
+}
+
+u32 atcp_rto_max(const struct sock *sk)
+{
+	return atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_max_ms));
+}
+
+/* RFC 6298 2.2/2.3: fold one RTT measurement into SRTT/RTTVAR and derive the RTO. */
+void atcp_rtt_sample(struct sock *sk, u32 rtt_us)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 granularity = jiffies_to_usecs(1);
+	u32 rto;
+
+	if (!rtt_us)
+		rtt_us = 1;
+	if (!as->srtt_us) {
+		as->srtt_us = rtt_us;
+		as->rttvar_us = rtt_us / 2;
+	} else {
+		u32 delta = as->srtt_us > rtt_us ? as->srtt_us - rtt_us : rtt_us - as->srtt_us;
+
+		as->rttvar_us = (3 * as->rttvar_us + delta) / 4;
+		as->srtt_us = (7 * as->srtt_us + rtt_us) / 8;
+	}
+	rto = usecs_to_jiffies(as->srtt_us + max(granularity, 4 * as->rttvar_us));
+	as->rto = clamp(rto, atcp_rto_min(sk), atcp_rto_max(sk));
+}
+
+void atcp_reset_rtx_timer(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned long when = as->rto;
+
+	if (as->probing)
+		when = min_t(unsigned long, (unsigned long)as->rto << as->backoff,
+			     atcp_rto_max(sk));
+	sk_reset_timer(sk, &as->rtx_timer, jiffies + when);
+}
+
+void atcp_arm_delack(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (!timer_pending(&as->delack_timer))
+		sk_reset_timer(sk, &as->delack_timer,
+			       jiffies + atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_ms)));
+}
+
+void atcp_arm_fin_wait2(struct sock *sk)
+{
+	sk_reset_timer(sk, &atcp_sk(sk)->misc_timer,
+		       jiffies + atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->fin_timeout_ms)));
+}
+
+static int atcp_retry_limit(const struct sock *sk)
+{
+	const struct atcp_net *an = atcp_sk_net(sk);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		return READ_ONCE(an->syn_retries);
+	case TCP_SYN_RECV:
+		return READ_ONCE(an->synack_retries);
+	default:
+		return READ_ONCE(an->retries2);
+	}
+}
+
+/* The connection is dead: report the error to the user and close. */
+static void atcp_write_error(struct sock *sk, int err)
+{
+	if (sk->sk_state == TCP_SYN_SENT)
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ATTEMPTFAILS);
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+	atcp_done(sk);
+}
+
+static void atcp_probe_timeout(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (!as->send_head || as->snd_nxt != as->snd_una) {
+		as->probing = false;
+		return;
+	}
+	atcp_send_probe(sk);
+	if (as->backoff < 31)
+		as->backoff++;
+	atcp_reset_rtx_timer(sk);
+}
+
+/* timer: the oldest segment was not acknowledged in time (RFC 6298 5.4-5.7) */
+static void atcp_rtx_timeout(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (as->probing) {
+		atcp_probe_timeout(sk);
+		return;
+	}
+	if (as->snd_una == as->snd_nxt)
+		return;
+	if (as->retransmits >= atcp_retry_limit(sk)) {
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		return;
+	}
+	as->retransmits++;
+	if (as->backoff < 31)
+		as->backoff++;
+	as->in_recovery = true;
+	as->recover = as->snd_nxt;
+	atcp_retransmit_head(sk);
+	as->rto = min_t(u32, as->rto * 2, atcp_rto_max(sk));
+	atcp_reset_rtx_timer(sk);
+}
+
+static void atcp_rtx_timer_fn(struct timer_list *t)
+{
+	struct atcp_sock *as = from_timer(as, t, rtx_timer);
+	struct sock *sk = &as->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, &as->rtx_timer, jiffies + ATCP_TIMER_RETRY);
+	else
+		atcp_rtx_timeout(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static void atcp_delack_timer_fn(struct timer_list *t)
+{
+	struct atcp_sock *as = from_timer(as, t, delack_timer);
+	struct sock *sk = &as->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, &as->delack_timer, jiffies + ATCP_TIMER_RETRY);
+	else if (as->ack_pending)
+		atcp_send_ack(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* timer: an orphaned FIN_WAIT_2 connection waited fin_timeout_ms for the peer's FIN */
+static void atcp_misc_timer_fn(struct timer_list *t)
+{
+	struct atcp_sock *as = from_timer(as, t, misc_timer);
+	struct sock *sk = &as->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, &as->misc_timer, jiffies + ATCP_TIMER_RETRY);
+	else if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
+		atcp_done(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void atcp_init_timers(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	timer_setup(&as->rtx_timer, atcp_rtx_timer_fn, 0);
+	timer_setup(&as->delack_timer, atcp_delack_timer_fn, 0);
+	timer_setup(&as->misc_timer, atcp_misc_timer_fn, 0);
+}
+
+void atcp_clear_timers(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	sk_stop_timer(sk, &as->rtx_timer);
+	sk_stop_timer(sk, &as->delack_timer);
+	sk_stop_timer(sk, &as->misc_timer);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel version differences, kept in one place.  atcp builds on 6.1
+ * through 7.x; everything that was renamed or changed signature in that
+ * range is hidden behind the helpers below.
+ */
+#ifndef _ATCP_COMPAT_H
+#define _ATCP_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/timer.h>
+#include <net/net_namespace.h>
+
+/* from_timer() became timer_container_of() in 6.16. */
+#ifndef from_timer
+#define from_timer(var, callback_timer, timer_fieldname) \
+	timer_container_of(var, callback_timer, timer_fieldname)
+#endif
+
+/* del_timer*() became timer_delete*() in 6.2; the old names went in 6.16. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define timer_delete_sync(t)	del_timer_sync(t)
+#define timer_delete(t)		del_timer(t)
+#endif
+
+/* proto.accept takes an argument struct from 6.10 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define ATCP_ACCEPT_ARGS	struct sock *sk, struct proto_accept_arg *arg
+#define ATCP_ACCEPT_FLAGS	(arg->flags)
+#define ATCP_ACCEPT_ERR		(arg->err)
+#else
+#define ATCP_ACCEPT_ARGS	struct sock *sk, int flags, int *errp, bool kern
+#define ATCP_ACCEPT_FLAGS	(flags)
+#define ATCP_ACCEPT_ERR		(*errp)
+#endif
+
+/* Sysctl tables carry their size from 6.6 on. */
+static inline struct ctl_table_header *
+atcp_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t entries)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return register_net_sysctl_sz(net, path, table, entries);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+#endif /* _ATCP_COMPAT_H */
