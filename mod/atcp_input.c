@@ -11,6 +11,7 @@
 #include <net/sock.h>
 #include <net/ip.h>
 #include <net/xfrm.h>
+#include <linux/filter.h>
 #include <net/checksum.h>
 #include <net/inet_common.h>
 #include "atcp.h"
@@ -525,6 +526,35 @@ static bool atcp_segment_valid(struct sk_buff *skb)
 	return true;
 }
 
+/*
+ * Process the segment now, or queue it on the backlog for release_sock()
+ * when a process owns the socket.  Consumes the socket reference.  The
+ * receive window already bounds queued data, so the backlog may hold up to
+ * both buffers' worth before segments are dropped.
+ */
+static int atcp_deliver(struct atcp_net *an, struct sock *sk, struct sk_buff *skb)
+{
+	int ret = 0;
+
+	if (sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4)) {
+		kfree_skb(skb);
+		goto out;
+	}
+	skb->dev = NULL;
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = atcp_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf))) {
+		atomic_inc(&sk->sk_drops);
+		ATCP_INC_STATS(an, ATCP_MIB_BACKLOGDROPS);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+out:
+	sock_put(sk);
+	return ret;
+}
+
 /* IP protocol handler: softirq, under RCU. */
 int atcp_v4_rcv(struct sk_buff *skb)
 {
@@ -581,7 +611,7 @@ deliver:
 		goto discard;
 	}
 	nf_reset_ct(skb);
-	return __sk_receive_skb(sk, skb, 0, th->doff * 4, true);
+	return atcp_deliver(an, sk, skb);
 
 no_socket:
 	ATCP_INC_STATS(an, ATCP_MIB_NOSOCKET);
