@@ -392,7 +392,20 @@ struct sock *atcp_accept(ATCP_ACCEPT_ARGS);
 void atcp_write_space(struct sock *sk);
 void atcp_get_info(struct sock *sk, struct atcp_info *info);
 
-/* atcp_sysctl.c */
+/* atcp_sysctl.c: the tunables of struct atcp_net, shared by sysctl and netlink */
+struct atcp_param {
+	const char	*name;
+	size_t		offset;		/* of the int in struct atcp_net */
+	int		min;
+	int		max;
+	int		def;
+};
+
+extern const struct atcp_param atcp_params[];
+extern const unsigned int atcp_nparams;
+void atcp_params_init(struct atcp_net *an);
+int atcp_param_get(struct atcp_net *an, unsigned int idx);
+int atcp_param_set(struct atcp_net *an, unsigned int idx, int val);
 int atcp_sysctl_init(struct atcp_net *an);
 void atcp_sysctl_exit(struct atcp_net *an);
 

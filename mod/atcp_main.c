@@ -149,27 +149,13 @@ static struct inet_protosw atcp_protosw = {
 	.ops		= &atcp_stream_ops,
 };
 
-static void atcp_net_defaults(struct atcp_net *an)
-{
-	an->msl_ms = 30000;
-	an->fin_timeout_ms = 60000;
-	an->syn_retries = 6;
-	an->synack_retries = 5;
-	an->retries2 = 15;
-	an->rto_initial_ms = 1000;
-	an->rto_min_ms = 200;
-	an->rto_max_ms = 120000;
-	an->delack_ms = 40;
-	an->max_syn_backlog = 4096;
-}
-
 static int __net_init atcp_net_init(struct net *net)
 {
 	struct atcp_net *an = atcp_pernet(net);
 	int err;
 
 	an->net = net;
-	atcp_net_defaults(an);
+	atcp_params_init(an);
 	atomic_set(&an->tw_count, 0);
 	err = atcp_tables_init(an);
 	if (err)

@@ -1,57 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * net.atcp.* sysctls, one copy per network namespace.  Every value has a
- * range; a write outside it fails with -EINVAL and changes nothing.
+ * atcp tunables, one copy per network namespace.  atcp_params[] is the one
+ * description of them: the net.atcp.* sysctl table is built from it and the
+ * netlink PARAM commands use it too.  Every value has a range; a write
+ * outside it fails with -EINVAL and changes nothing.
  */
 #include <linux/sysctl.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include "atcp.h"
 
-static int atcp_one = 1;
-static int atcp_retries_max = 127;
-static int atcp_delack_max = 1000;
-static int atcp_rto_limit = 120000;
-static int atcp_time_limit = 3600000;	/* one hour, in ms */
-static int atcp_backlog_max = 1 << 20;
+#define ATCP_PARAM(field, lo, hi, dflt) \
+	{ .name = #field, .offset = offsetof(struct atcp_net, field), \
+	  .min = (lo), .max = (hi), .def = (dflt) }
 
-#define ATCP_SYSCTL(field, lo, hi) {					\
-	.procname	= #field,					\
-	.data		= (void *)offsetof(struct atcp_net, field),	\
-	.maxlen		= sizeof(int),					\
-	.mode		= 0644,						\
-	.proc_handler	= proc_dointvec_minmax,				\
-	.extra1		= (lo),						\
-	.extra2		= (hi),						\
+#define ATCP_HOUR_MS	3600000
+#define ATCP_RTO_LIMIT	120000
+
+const struct atcp_param atcp_params[] = {
+	ATCP_PARAM(msl_ms,		1, ATCP_HOUR_MS,	30000),
+	ATCP_PARAM(fin_timeout_ms,	1, ATCP_HOUR_MS,	60000),
+	ATCP_PARAM(syn_retries,		1, 127,			6),
+	ATCP_PARAM(synack_retries,	1, 127,			5),
+	ATCP_PARAM(retries2,		1, 127,			15),
+	ATCP_PARAM(rto_initial_ms,	1, ATCP_RTO_LIMIT,	1000),
+	ATCP_PARAM(rto_min_ms,		1, ATCP_RTO_LIMIT,	200),
+	ATCP_PARAM(rto_max_ms,		1, ATCP_RTO_LIMIT,	ATCP_RTO_LIMIT),
+	ATCP_PARAM(delack_ms,		1, 1000,		40),
+	ATCP_PARAM(max_syn_backlog,	1, 1 << 20,		4096),
+};
+
+const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);
+
+static int *atcp_param_ptr(struct atcp_net *an, const struct atcp_param *p)
+{
+	return (int *)((char *)an + p->offset);
 }
 
-/* .data holds the offset into struct atcp_net until a namespace copies it. */
-static struct ctl_table atcp_sysctl_template[] = {
-	ATCP_SYSCTL(msl_ms, &atcp_one, &atcp_time_limit),
-	ATCP_SYSCTL(fin_timeout_ms, &atcp_one, &atcp_time_limit),
-	ATCP_SYSCTL(syn_retries, &atcp_one, &atcp_retries_max),
-	ATCP_SYSCTL(synack_retries, &atcp_one, &atcp_retries_max),
-	ATCP_SYSCTL(retries2, &atcp_one, &atcp_retries_max),
-	ATCP_SYSCTL(rto_initial_ms, &atcp_one, &atcp_rto_limit),
-	ATCP_SYSCTL(rto_min_ms, &atcp_one, &atcp_rto_limit),
-	ATCP_SYSCTL(rto_max_ms, &atcp_one, &atcp_rto_limit),
-	ATCP_SYSCTL(delack_ms, &atcp_one, &atcp_delack_max),
-	ATCP_SYSCTL(max_syn_backlog, &atcp_one, &atcp_backlog_max),
-	{ }
-};
+void atcp_params_init(struct atcp_net *an)
+{
+	unsigned int i;
+
+	for (i = 0; i < atcp_nparams; i++)
+		*atcp_param_ptr(an, &atcp_params[i]) = atcp_params[i].def;
+}
+
+int atcp_param_get(struct atcp_net *an, unsigned int idx)
+{
+	return READ_ONCE(*atcp_param_ptr(an, &atcp_params[idx]));
+}
+
+/* Set a tunable; -EINVAL (nothing changed) if @val is out of its range. */
+int atcp_param_set(struct atcp_net *an, unsigned int idx, int val)
+{
+	const struct atcp_param *p = &atcp_params[idx];
+
+	if (val < p->min || val > p->max)
+		return -EINVAL;
+	WRITE_ONCE(*atcp_param_ptr(an, p), val);
+	return 0;
+}
 
 int atcp_sysctl_init(struct atcp_net *an)
 {
 	struct ctl_table *table;
-	size_t i, n = ARRAY_SIZE(atcp_sysctl_template) - 1;
+	unsigned int i;
 
-	table = kmemdup(atcp_sysctl_template, sizeof(atcp_sysctl_template), GFP_KERNEL);
+	/* one extra zeroed entry terminates the table on kernels that need it */
+	table = kcalloc(atcp_nparams + 1, sizeof(*table), GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		table[i].data = (char *)an + (uintptr_t)atcp_sysctl_template[i].data;
+	for (i = 0; i < atcp_nparams; i++) {
+		const struct atcp_param *p = &atcp_params[i];
 
-	an->sysctl_hdr = atcp_register_net_sysctl(an->net, "net/atcp", table, n);
+		table[i].procname = p->name;
+		table[i].data = atcp_param_ptr(an, p);
+		table[i].maxlen = sizeof(int);
+		table[i].mode = 0644;
+		table[i].proc_handler = proc_dointvec_minmax;
+		table[i].extra1 = (void *)&p->min;
+		table[i].extra2 = (void *)&p->max;
+	}
+	an->sysctl_hdr = atcp_register_net_sysctl(an->net, "net/atcp", table, atcp_nparams);
 	if (!an->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;
