@@ -1,0 +1,1227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers for the atcp selftests (header only, static functions).
+ *
+ * Every test runs against a protocol number: IPPROTO_TCP (Linux TCP, the
+ * oracle) or IPPROTO_ATCP.  A test that fails on TCP is a wrong test.
+ *
+ * Topology, created per test in the forked test child by net_setup():
+ *
+ *   netns A  veth_a 10.23.0.1/24  <---->  veth_b 10.23.0.2/24  netns B
+ *
+ * The namespaces are anonymous (unshare + file descriptors): they disappear
+ * with the test process, whatever happens to it.  The test stays in its
+ * original namespace; sockets are created inside A or B with ns_socket()
+ * (a socket keeps the namespace it was created in), commands run there with
+ * ns_sh().  Neighbour entries are static so that dropping one direction with
+ * netem does not break ARP.
+ *
+ * Set ATCP_SELFTEST_PCAP=DIR to record veth_a of every test into
+ * DIR/<fixture>.<variant>.<test>.pcap (read atcp with
+ * tshark -r F -d ip.proto==253,tcp).
+ *
+ * Required kernel modules: see selftests/config.
+ */
+#ifndef ATCP_LIB_H
+#define ATCP_LIB_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+
+#include <linux/atcp.h>
+
+#include "kselftest_harness.h"
+
+#ifndef SO_PROTOCOL
+#define SO_PROTOCOL 38
+#endif
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000
+#endif
+
+/* ------------------------------------------------------------ topology */
+
+enum { NS_A, NS_B, NS_ROOT, NS_NR };
+
+#define ADDR_A		"10.23.0.1"
+#define ADDR_B		"10.23.0.2"
+#define MAC_A		"02:00:0a:17:00:01"
+#define MAC_B		"02:00:0a:17:00:02"
+#define DEV_A		"veth_a"
+#define DEV_B		"veth_b"
+
+/* Time a test is willing to wait for something that should happen "now". */
+#define SOON_MS		2000
+#define IO_TIMEOUT_MS	5000
+
+static int net_fd[NS_NR] = { -1, -1, -1 };
+static pid_t pcap_pid = -1;
+
+static inline const char *ns_name(int ns)
+{
+	return ns == NS_A ? "A" : ns == NS_B ? "B" : "root";
+}
+
+static inline const char *ns_dev(int ns)
+{
+	return ns == NS_A ? DEV_A : DEV_B;
+}
+
+static inline const char *ns_addr_str(int ns)
+{
+	return ns == NS_A ? ADDR_A : ADDR_B;
+}
+
+static inline int ns_enter(int ns)
+{
+	return setns(net_fd[ns], CLONE_NEWNET);
+}
+
+static inline long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Poll @cond every 2 ms until it holds or @timeout_ms pass; evaluates to
+ * the last value of @cond.
+ */
+#define WAIT_UNTIL(cond, timeout_ms) ({					\
+	long __deadline = now_ms() + (timeout_ms);			\
+	bool __ok;							\
+	while (!(__ok = !!(cond)) && now_ms() < __deadline)		\
+		sleep_ms(2);						\
+	__ok;								\
+})
+
+/* Run a shell command in namespace @ns; returns its exit status. */
+static inline int __attribute__((format(printf, 2, 3))) ns_sh(int ns, const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (ns_enter(ns))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	ret = system(cmd);
+	ns_enter(NS_ROOT);
+	if (ret == -1 || !WIFEXITED(ret)) {
+		fprintf(stderr, "# [%s] %s: failed to run\n", ns_name(ns), cmd);
+		return -1;
+	}
+	if (WEXITSTATUS(ret))
+		fprintf(stderr, "# [%s] %s: exit %d\n", ns_name(ns), cmd, WEXITSTATUS(ret));
+	return WEXITSTATUS(ret);
+}
+
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+/* Write sysctl @name ("net/atcp/msl_ms") in @ns: 0 or -errno. */
+static inline int ns_sysctl_set(int ns, const char *name, const char *val)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	if (ns_enter(ns))
+		return -errno;
+	ret = write_file(path, val);
+	ns_enter(NS_ROOT);
+	return ret;
+}
+
+static inline int ns_sysctl_set_int(int ns, const char *name, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return ns_sysctl_set(ns, name, buf);
+}
+
+/* Read an integer sysctl in @ns; LONG_MIN on error. */
+static inline long ns_sysctl_get(int ns, const char *name)
+{
+	char path[256], buf[64] = "";
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	if (ns_enter(ns))
+		return LONG_MIN;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ns_enter(NS_ROOT);
+	if (fd < 0)
+		return LONG_MIN;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return LONG_MIN;
+	return strtol(buf, NULL, 10);
+}
+
+/* Open a file of @ns's /proc/net (e.g. "atcp") for reading. */
+static inline FILE *ns_proc_net_open(int ns, const char *file)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/thread-self/net/%s", file);
+	if (ns_enter(ns))
+		return NULL;
+	f = fopen(path, "re");
+	ns_enter(NS_ROOT);
+	return f;
+}
+
+/* Start tcpdump on veth_a if ATCP_SELFTEST_PCAP names a directory. */
+static inline void pcap_start(const char *name)
+{
+	const char *dir = getenv("ATCP_SELFTEST_PCAP");
+	char file[PATH_MAX];
+
+	if (!dir || !*dir)
+		return;
+	snprintf(file, sizeof(file), "%s/%s.pcap", dir, name);
+	pcap_pid = fork();
+	if (pcap_pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		if (ns_enter(NS_A))
+			_exit(1);
+		execlp("tcpdump", "tcpdump", "-U", "-s", "256", "-i", DEV_A,
+		       "-w", file, NULL);
+		_exit(1);
+	}
+	sleep_ms(300);	/* let tcpdump attach before the test sends */
+}
+
+static inline void pcap_stop(void)
+{
+	if (pcap_pid <= 0)
+		return;
+	sleep_ms(100);
+	kill(pcap_pid, SIGTERM);
+	waitpid(pcap_pid, NULL, 0);
+	pcap_pid = -1;
+}
+
+static const uint8_t mac_a[6] = { 0x02, 0x00, 0x0a, 0x17, 0x00, 0x01 };
+static const uint8_t mac_b[6] = { 0x02, 0x00, 0x0a, 0x17, 0x00, 0x02 };
+
+/* Append attribute @type to netlink message @nh (buffer large enough). */
+static inline struct rtattr *nl_attr(struct nlmsghdr *nh, int type, const void *data, int len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static inline void nl_nest_end(struct nlmsghdr *nh, struct rtattr *nest)
+{
+	nest->rta_len = (char *)nh + nh->nlmsg_len - (char *)nest;
+}
+
+/*
+ * Create veth_a (in the current namespace) with its peer veth_b in the
+ * namespace @peer_ns_fd, by rtnetlink: spawning ip(8) costs ~0.2 s per
+ * call in the TCG guest.
+ */
+static inline int veth_create(int peer_ns_fd)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[512];
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_NEWLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
+		.ifi.ifi_family = AF_UNSPEC,
+	};
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo, *data, *peer;
+	uint32_t nsfd = peer_ns_fd;
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	int fd, ret = -1;
+
+	nl_attr(&req.nh, IFLA_IFNAME, DEV_A, sizeof(DEV_A));
+	nl_attr(&req.nh, IFLA_ADDRESS, mac_a, 6);
+	linkinfo = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "veth", 4);
+	data = nl_attr(&req.nh, IFLA_INFO_DATA, NULL, 0);
+	peer = nl_attr(&req.nh, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	nl_attr(&req.nh, IFLA_IFNAME, DEV_B, sizeof(DEV_B));
+	nl_attr(&req.nh, IFLA_ADDRESS, mac_b, 6);
+	nl_attr(&req.nh, IFLA_NET_NS_FD, &nsfd, sizeof(nsfd));
+	nl_nest_end(&req.nh, peer);
+	nl_nest_end(&req.nh, data);
+	nl_nest_end(&req.nh, linkinfo);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len &&
+	    recv(fd, &ack, sizeof(ack), 0) >= (ssize_t)sizeof(ack) &&
+	    ack.nh.nlmsg_type == NLMSG_ERROR) {
+		ret = ack.err.error;
+		if (ret)
+			fprintf(stderr, "# veth create: %s\n", strerror(-ret));
+	}
+	close(fd);
+	return ret;
+}
+
+static inline int ns_socket_type(int ns, int type, int proto);
+
+/* Address, link up and a permanent ARP entry for the peer, by ioctl. */
+static inline int veth_configure(int ns)
+{
+	int peer = ns == NS_A ? NS_B : NS_A;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct arpreq arp = { .arp_flags = ATF_PERM | ATF_COM };
+	struct ifreq ifr;
+	const char *devs[] = { "lo", ns_dev(ns) };
+	int fd, i, ret = -1;
+
+	fd = ns_socket_type(ns, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ns_dev(ns));
+	inet_pton(AF_INET, ns_addr_str(ns), &sin.sin_addr);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if (ioctl(fd, SIOCSIFADDR, &ifr))
+		goto out;
+	inet_pton(AF_INET, "255.255.255.0", &sin.sin_addr);
+	memcpy(&ifr.ifr_netmask, &sin, sizeof(sin));
+	if (ioctl(fd, SIOCSIFNETMASK, &ifr))
+		goto out;
+	for (i = 0; i < 2; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, devs[i]);
+		if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+			goto out;
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			goto out;
+	}
+	inet_pton(AF_INET, ns_addr_str(peer), &sin.sin_addr);
+	memcpy(&arp.arp_pa, &sin, sizeof(sin));
+	arp.arp_ha.sa_family = ARPHRD_ETHER;
+	memcpy(arp.arp_ha.sa_data, peer == NS_A ? mac_a : mac_b, 6);
+	strcpy(arp.arp_dev, ns_dev(ns));
+	if (ioctl(fd, SIOCSARP, &arp))
+		goto out;
+	ret = 0;
+out:
+	if (ret)
+		fprintf(stderr, "# configure %s: %s\n", ns_dev(ns), strerror(errno));
+	close(fd);
+	return ret;
+}
+
+/*
+ * Create namespaces A and B joined by a veth pair and enter none of them.
+ * @name labels the optional packet capture.  0 on success.
+ */
+static inline int net_setup(const char *name)
+{
+	int i;
+
+	net_fd[NS_ROOT] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (net_fd[NS_ROOT] < 0)
+		return -1;
+	for (i = NS_A; i <= NS_B; i++) {
+		if (unshare(CLONE_NEWNET))
+			return -1;
+		net_fd[i] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (net_fd[i] < 0)
+			return -1;
+		/* no IPv6 chatter (DAD, router solicitations) on the veth */
+		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	}
+	if (ns_enter(NS_A) || veth_create(net_fd[NS_B]) || ns_enter(NS_ROOT))
+		return -1;
+	if (veth_configure(NS_A) || veth_configure(NS_B))
+		return -1;
+	if (name)
+		pcap_start(name);
+	return 0;
+}
+
+static inline void net_teardown(void)
+{
+	int i;
+
+	pcap_stop();
+	for (i = NS_A; i <= NS_B; i++) {
+		if (net_fd[i] >= 0)
+			close(net_fd[i]);
+		net_fd[i] = -1;
+	}
+}
+
+/* netem on @ns's veth egress, e.g. netem(NS_A, "delay 100ms"); NULL removes it */
+static inline int netem(int ns, const char *params)
+{
+	if (!params)
+		return ns_sh(ns, "tc qdisc del dev %s root 2>/dev/null; true", ns_dev(ns));
+	return ns_sh(ns, "tc qdisc replace dev %s root netem %s", ns_dev(ns), params);
+}
+
+/* ------------------------------------------------------------ protocols */
+
+static inline const char *proto_name(int proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_ATCP ? "atcp" : "?";
+}
+
+static inline bool proto_available(int proto)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, proto);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * SKIP() from a FIXTURE_SETUP.  The 6.1 harness runs the test body after a
+ * setup that merely returned; jumping back to the harness skips it.
+ */
+#define SKIP_SETUP(fmt, ...) \
+	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+/* Two variants of a fixture: Linux TCP (the oracle) and atcp. */
+#define PROTO_VARIANTS(fixture)						\
+	FIXTURE_VARIANT(fixture) { int proto; };			\
+	FIXTURE_VARIANT_ADD(fixture, tcp) { .proto = IPPROTO_TCP };	\
+	FIXTURE_VARIANT_ADD(fixture, atcp) { .proto = IPPROTO_ATCP }
+
+/* Skip the TCP variant of a test that covers an atcp-only behaviour. */
+#define ATCP_ONLY(proto, why) do {					\
+	if ((proto) != IPPROTO_ATCP)					\
+		SKIP(return, "atcp only: %s", why);			\
+} while (0)
+
+/*
+ * Common FIXTURE_SETUP body: skip when @proto is not available (atcp module
+ * not loaded), build the two namespaces.
+ */
+#define NET_SETUP(proto) do {						\
+	char __name[256];						\
+									\
+	if (!proto_available(proto))					\
+		SKIP_SETUP("%s not available (module not loaded?)",	\
+			   proto_name(proto));				\
+	snprintf(__name, sizeof(__name), "%s.%s.%s",			\
+		 program_invocation_short_name, _metadata->name,	\
+		 proto_name(proto));					\
+	ASSERT_EQ(0, net_setup(__name));				\
+} while (0)
+
+/* ------------------------------------------------------------ sockets */
+
+static inline struct sockaddr_in ns_sockaddr(int ns, int port)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+
+	inet_pton(AF_INET, ns_addr_str(ns), &sa.sin_addr);
+	return sa;
+}
+
+static inline void set_io_timeout(int fd, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static inline int set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/* socket(AF_INET, @type, @proto) created inside @ns; I/O timeouts set. */
+static inline int ns_socket_type(int ns, int type, int proto)
+{
+	int fd, err;
+
+	if (ns_enter(ns))
+		return -1;
+	fd = socket(AF_INET, type | SOCK_CLOEXEC, proto);
+	err = errno;
+	ns_enter(NS_ROOT);
+	if (fd >= 0)
+		set_io_timeout(fd, IO_TIMEOUT_MS);
+	errno = err;
+	return fd;
+}
+
+static inline int ns_socket(int ns, int proto)
+{
+	return ns_socket_type(ns, SOCK_STREAM, proto);
+}
+
+/* A stream socket in @ns bound to its address and @port (SO_REUSEADDR). */
+static inline int ns_bound_socket(int ns, int proto, int port)
+{
+	struct sockaddr_in sa = ns_sockaddr(ns, port);
+	int fd = ns_socket(ns, proto), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline int ns_listen(int ns, int proto, int port, int backlog)
+{
+	int fd = ns_bound_socket(ns, proto, port);
+
+	if (fd < 0)
+		return -1;
+	if (listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* connect() @fd to @port of namespace @dst_ns (blocking unless @fd is not). */
+static inline int connect_ns(int fd, int dst_ns, int port)
+{
+	struct sockaddr_in sa = ns_sockaddr(dst_ns, port);
+
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* New socket in @ns connected (blocking) to @port of @dst_ns; -1 + errno. */
+static inline int ns_connect(int ns, int proto, int dst_ns, int port)
+{
+	int fd = ns_socket(ns, proto), err;
+
+	if (fd < 0)
+		return -1;
+	if (connect_ns(fd, dst_ns, port)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static inline int local_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len))
+		return -1;
+	return ntohs(sa.sin_port);
+}
+
+static inline int sock_error(int fd)
+{
+	int err = -1;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return -1;
+	return err;
+}
+
+/* poll one fd; returns revents, 0 on timeout, -1 on error */
+static inline int poll_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int ret = poll(&pfd, 1, timeout_ms);
+
+	return ret < 0 ? -1 : ret == 0 ? 0 : pfd.revents;
+}
+
+/*
+ * A connection from namespace A to a listener in B on @port: *cli in A,
+ * *srv the accepted socket in B.  Returns the listener or -1.
+ */
+static inline int conn_pair(int proto, int port, int *cli, int *srv)
+{
+	int lfd = ns_listen(NS_B, proto, port, 16);
+
+	*cli = *srv = -1;
+	if (lfd < 0)
+		return -1;
+	*cli = ns_connect(NS_A, proto, NS_B, port);
+	if (*cli < 0)
+		goto err;
+	*srv = accept(lfd, NULL, NULL);
+	if (*srv < 0)
+		goto err;
+	set_io_timeout(*srv, IO_TIMEOUT_MS);
+	return lfd;
+err:
+	if (*cli >= 0)
+		close(*cli);
+	close(lfd);
+	*cli = -1;
+	return -1;
+}
+
+/* ------------------------------------------------------------ state */
+
+static const char *const state_names[] = {
+	[0] = "?",
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",
+	[TCP_CLOSING] = "CLOSING",
+};
+
+static inline const char *state_name(int st)
+{
+	if (st < 0 || st >= (int)(sizeof(state_names) / sizeof(state_names[0])))
+		return "invalid";
+	return state_names[st];
+}
+
+static inline int sock_proto(int fd)
+{
+	int proto = -1;
+	socklen_t len = sizeof(proto);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len))
+		return -1;
+	return proto;
+}
+
+/* What the tests read from TCP_INFO or ATCP_INFO, whichever applies. */
+struct conn_info {
+	int state;
+	unsigned int retransmits;	/* consecutive timeouts */
+	unsigned long long total_retrans;
+	unsigned int rto_us;
+};
+
+static inline int sock_info(int fd, struct conn_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	if (sock_proto(fd) == IPPROTO_ATCP) {
+		struct atcp_info ai;
+		socklen_t len = sizeof(ai);
+
+		if (getsockopt(fd, SOL_ATCP, ATCP_INFO, &ai, &len))
+			return -1;
+		ci->state = ai.state;
+		ci->retransmits = ai.retransmits;
+		ci->total_retrans = ai.total_retrans;
+		ci->rto_us = ai.rto_us;
+	} else {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			return -1;
+		ci->state = ti.tcpi_state;
+		ci->retransmits = ti.tcpi_retransmits;
+		ci->total_retrans = ti.tcpi_total_retrans;
+		ci->rto_us = ti.tcpi_rto;
+	}
+	return 0;
+}
+
+/* Connection state (TCP_ESTABLISHED, ...) of a TCP or atcp socket, -1 on error. */
+static inline int sock_state(int fd)
+{
+	struct conn_info ci;
+
+	return sock_info(fd, &ci) ? -1 : ci.state;
+}
+
+/*
+ * A socket whose connection reached TIME_WAIT: Linux TCP hands the
+ * connection to a TIME_WAIT mini-socket and leaves the file in CLOSE, a
+ * full socket could stay in TIME_WAIT itself.  The /proc entry is the
+ * authoritative check.
+ */
+static inline bool state_done(int st)
+{
+	return st == TCP_TIME_WAIT || st == TCP_CLOSE;
+}
+
+/* ------------------------------------------------------------ /proc/net */
+
+/* One line of /proc/net/tcp or /proc/net/atcp. */
+struct proc_entry {
+	uint32_t laddr, raddr;		/* as printed (host order of the __be32) */
+	int lport, rport;
+	int st;
+	unsigned int tx_queue, rx_queue;
+	unsigned long inode;
+};
+
+static inline const char *proc_file(int proto)
+{
+	return proto == IPPROTO_ATCP ? "atcp" : "tcp";
+}
+
+/*
+ * Parse @ns's /proc/net/{tcp,atcp} into @ents (up to @max); returns the
+ * number of entries (which may exceed @max) or -1.
+ */
+static inline int proc_read(int ns, int proto, struct proc_entry *ents, int max)
+{
+	FILE *f = ns_proc_net_open(ns, proc_file(proto));
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) {	/* header */
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct proc_entry e;
+
+		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x %*x:%*x %*x %*u %*d %lu",
+			   &e.laddr, &e.lport, &e.raddr, &e.rport, &e.st,
+			   &e.tx_queue, &e.rx_queue, &e.inode) != 8) {
+			fprintf(stderr, "# unparsable /proc/net/%s line: %s",
+				proc_file(proto), line);
+			fclose(f);
+			return -1;
+		}
+		if (n < max)
+			ents[n] = e;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+#define ANY -1
+
+/*
+ * Number of entries of @ns's /proc/net/{tcp,atcp} in state @st with local
+ * port @lport and remote port @rport (ANY matches everything); -1 on error.
+ */
+static inline int proc_count(int ns, int proto, int st, int lport, int rport)
+{
+	static struct proc_entry ents[8192];
+	int n = proc_read(ns, proto, ents, 8192), i, count = 0;
+
+	if (n < 0 || n > 8192)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (st != ANY && ents[i].st != st)
+			continue;
+		if (lport != ANY && ents[i].lport != lport)
+			continue;
+		if (rport != ANY && ents[i].rport != rport)
+			continue;
+		count++;
+	}
+	return count;
+}
+
+/* Copy @ns's /proc/net/{tcp,atcp} to stderr (for failure diagnostics). */
+static inline void proc_dump(int ns, int proto)
+{
+	FILE *f = ns_proc_net_open(ns, proc_file(proto));
+	char line[512];
+
+	fprintf(stderr, "# netns %s /proc/net/%s:\n", ns_name(ns), proc_file(proto));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "#   %s", line);
+	fclose(f);
+}
+
+/* ------------------------------------------------------------ data */
+
+/* Deterministic stream content: byte @off of stream @seed. */
+static inline uint64_t pattern_word(uint64_t seed, uint64_t idx)
+{
+	uint64_t z = seed * 0x9e3779b97f4a7c15ULL + idx + 1;	/* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t seed, uint64_t off)
+{
+	uint64_t w = pattern_word(seed, off / 8);
+	size_t i;
+
+	for (i = 0; i < len; i++, off++) {
+		if (!(off % 8))
+			w = pattern_word(seed, off / 8);
+		buf[i] = w >> (8 * (off % 8));
+	}
+}
+
+/* Offset of the first byte of @buf that differs from the pattern, or -1. */
+static inline long long pattern_check(const uint8_t *buf, size_t len, uint64_t seed, uint64_t off)
+{
+	uint64_t w = pattern_word(seed, off / 8);
+	size_t i;
+
+	for (i = 0; i < len; i++, off++) {
+		if (!(off % 8))
+			w = pattern_word(seed, off / 8);
+		if (buf[i] != (uint8_t)(w >> (8 * (off % 8))))
+			return off;
+	}
+	return -1;
+}
+
+static inline int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Receive exactly @len bytes (blocking, within the socket's timeout). */
+static inline int recv_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EPIPE;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Send a short message each way between connected @a and @b and check it
+ * arrives intact: "data still flows".  0 or -1.
+ */
+static inline int exchange(int a, int b)
+{
+	static const char ping[] = "ping", pong[] = "pong!";
+	char buf[16];
+
+	if (send_all(a, ping, sizeof(ping)) || recv_all(b, buf, sizeof(ping)) ||
+	    memcmp(buf, ping, sizeof(ping)))
+		return -1;
+	if (send_all(b, pong, sizeof(pong)) || recv_all(a, buf, sizeof(pong)) ||
+	    memcmp(buf, pong, sizeof(pong)))
+		return -1;
+	return 0;
+}
+
+struct stream_dir {
+	int from, to;
+	uint64_t seed;
+	size_t sent, received;
+};
+
+/*
+ * Move @bytes from @a to @b and @bytes from @b to @a at the same time (one
+ * poll loop, non-blocking sockets), checking every received byte against
+ * the pattern.  With @shut, each side shuts down writing after its last
+ * byte and the transfer ends with EOF on both.  0 on success; -1 with a
+ * message on stderr.
+ */
+static inline int transfer_both_ways(int a, int b, size_t bytes, bool shut, int timeout_ms)
+{
+	struct stream_dir dir[2] = {
+		{ .from = a, .to = b, .seed = 0xa70b },
+		{ .from = b, .to = a, .seed = 0xb70a },
+	};
+	static uint8_t buf[65536];
+	bool eof[2] = { !shut, !shut };
+	long deadline = now_ms() + timeout_ms;
+	int i, ret = -1;
+
+	set_nonblock(a, true);
+	set_nonblock(b, true);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN },
+		};
+		bool done = true;
+
+		for (i = 0; i < 2; i++) {
+			if (dir[i].sent < bytes)
+				pfd[i].events |= POLLOUT;	/* pfd[i].fd == dir[i].from */
+			if (dir[i].received < bytes || !eof[i])
+				done = false;
+		}
+		if (done)
+			break;
+		if (now_ms() > deadline) {
+			fprintf(stderr, "# transfer timed out: a->b sent %zu recv %zu, b->a sent %zu recv %zu\n",
+				dir[0].sent, dir[0].received, dir[1].sent, dir[1].received);
+			goto out;
+		}
+		if (poll(pfd, 2, 200) < 0)
+			goto out;
+		for (i = 0; i < 2; i++) {
+			struct stream_dir *d = &dir[i];
+			/* the other direction ends at pfd[i].fd */
+			struct stream_dir *in = &dir[!i];
+			ssize_t n;
+
+			if (pfd[i].revents & POLLOUT && d->sent < bytes) {
+				size_t len = bytes - d->sent;
+
+				if (len > sizeof(buf))
+					len = sizeof(buf);
+				pattern_fill(buf, len, d->seed, d->sent);
+				n = send(d->from, buf, len, MSG_NOSIGNAL);
+				if (n < 0 && errno != EAGAIN) {
+					fprintf(stderr, "# send: %s\n", strerror(errno));
+					goto out;
+				}
+				if (n > 0) {
+					d->sent += n;
+					if (d->sent == bytes && shut)
+						shutdown(d->from, SHUT_WR);
+				}
+			}
+			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) {
+				long long bad;
+
+				n = recv(pfd[i].fd, buf, sizeof(buf), 0);
+				if (n < 0 && errno == EAGAIN)
+					continue;
+				if (n < 0) {
+					fprintf(stderr, "# recv: %s\n", strerror(errno));
+					goto out;
+				}
+				if (n == 0) {
+					if (in->received != bytes || !shut) {
+						fprintf(stderr, "# early EOF after %zu bytes\n",
+							in->received);
+						goto out;
+					}
+					eof[!i] = true;
+					continue;
+				}
+				if (in->received + n > bytes) {
+					fprintf(stderr, "# %zu bytes too many\n",
+						in->received + n - bytes);
+					goto out;
+				}
+				bad = pattern_check(buf, n, in->seed, in->received);
+				if (bad >= 0) {
+					fprintf(stderr, "# corrupt byte at offset %lld\n", bad);
+					goto out;
+				}
+				in->received += n;
+			}
+		}
+	}
+	ret = 0;
+out:
+	set_nonblock(a, false);
+	set_nonblock(b, false);
+	return ret;
+}
+
+/* ------------------------------------------------------------ raw segments */
+
+/*
+ * Hand-made segments for the malformed-input tests.  A SOCK_RAW socket of
+ * the variant's protocol sends them (the kernel adds the IP header) and
+ * receives copies of every segment of that protocol arriving in its
+ * namespace.  The checksum always uses the TCP pseudo-header (protocol 6),
+ * as atcp's wire format does.
+ */
+struct seg {
+	uint32_t saddr, daddr;		/* network order */
+	uint16_t sport, dport;		/* host order */
+	uint32_t seq, ack;
+	uint8_t flags;			/* TH_SYN | TH_ACK ... */
+	uint16_t win;
+	const void *data;
+	size_t len;
+};
+
+#define SEG_FIN		0x01
+#define SEG_SYN		0x02
+#define SEG_RST		0x04
+#define SEG_PSH		0x08
+#define SEG_ACK		0x10
+
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static inline uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+/* TCP checksum of @len bytes at @hdr with pseudo-header protocol 6. */
+static inline uint16_t tcp_csum(uint32_t saddr, uint32_t daddr, const void *hdr, size_t len)
+{
+	struct {
+		uint32_t saddr, daddr;
+		uint8_t zero, proto;
+		uint16_t len;
+	} __attribute__((packed)) ph = {
+		.saddr = saddr, .daddr = daddr, .proto = IPPROTO_TCP, .len = htons(len),
+	};
+	uint32_t sum = csum_add(0, &ph, sizeof(ph));
+
+	return htons(csum_fold(csum_add(sum, hdr, len)));
+}
+
+/*
+ * Build @s into @buf: a 20-byte header (data offset 5) and the payload with
+ * a correct checksum.  Returns the length.  Callers corrupt it afterwards.
+ */
+static inline size_t seg_build(const struct seg *s, uint8_t *buf, size_t size)
+{
+	struct tcphdr *th = (struct tcphdr *)buf;
+	size_t len = sizeof(*th) + s->len;
+
+	if (len > size)
+		return 0;
+	memset(th, 0, sizeof(*th));
+	th->source = htons(s->sport);
+	th->dest = htons(s->dport);
+	th->seq = htonl(s->seq);
+	th->ack_seq = htonl(s->ack);
+	th->doff = 5;
+	buf[13] = s->flags;
+	th->window = htons(s->win ? s->win : 65535);
+	if (s->len)
+		memcpy(buf + sizeof(*th), s->data, s->len);
+	th->check = tcp_csum(s->saddr, s->daddr, buf, len);
+	return len;
+}
+
+/* Recompute the checksum of an already built segment (after edits). */
+static inline void seg_fix_csum(const struct seg *s, uint8_t *buf, size_t len)
+{
+	struct tcphdr *th = (struct tcphdr *)buf;
+
+	th->check = 0;
+	th->check = tcp_csum(s->saddr, s->daddr, buf, len);
+}
+
+/* A raw socket of @proto in @ns (sends segments, sees the incoming ones). */
+static inline int raw_open(int ns, int proto)
+{
+	int fd = ns_socket_type(ns, SOCK_RAW, proto);
+
+	if (fd >= 0)
+		set_nonblock(fd, true);
+	return fd;
+}
+
+static inline int raw_send(int raw, uint32_t daddr, const void *buf, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = daddr };
+
+	return sendto(raw, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len ? 0 : -1;
+}
+
+/* A segment seen by a raw socket. */
+struct seen_seg {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	size_t len;			/* payload */
+	uint8_t hdr[60];		/* TCP header as received */
+	size_t hdr_len;
+};
+
+static inline void raw_drain(int raw)
+{
+	char buf[2048];
+
+	while (recv(raw, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * Wait up to @timeout_ms for a segment from port @sport to port @dport
+ * (ANY: any port) whose flags masked with @mask equal @want.  0 if found.
+ */
+static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t want,
+		    struct seen_seg *out, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	uint8_t buf[2048];
+
+	for (;;) {
+		long left = deadline - now_ms();
+		struct iphdr *ip = (struct iphdr *)buf;
+		struct tcphdr *th;
+		ssize_t n;
+		size_t ihl, doff;
+
+		if (left < 0)
+			return -1;
+		if (poll_fd(raw, POLLIN, left) <= 0)
+			continue;
+		n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < (ssize_t)sizeof(*ip))
+			continue;
+		ihl = ip->ihl * 4;
+		if (n < (ssize_t)(ihl + sizeof(*th)))
+			continue;
+		th = (struct tcphdr *)(buf + ihl);
+		doff = th->doff * 4;
+		if (doff < sizeof(*th) || ihl + doff > (size_t)n)
+			continue;
+		if (sport != ANY && ntohs(th->source) != sport)
+			continue;
+		if (dport != ANY && ntohs(th->dest) != dport)
+			continue;
+		if ((buf[ihl + 13] & mask) != want)
+			continue;
+		if (out) {
+			out->saddr = ip->saddr;
+			out->daddr = ip->daddr;
+			out->sport = ntohs(th->source);
+			out->dport = ntohs(th->dest);
+			out->seq = ntohl(th->seq);
+			out->ack = ntohl(th->ack_seq);
+			out->flags = buf[ihl + 13];
+			out->len = n - ihl - doff;
+			memcpy(out->hdr, th, doff);
+			out->hdr_len = doff;
+		}
+		return 0;
+	}
+}
+
+static inline uint32_t ns_inaddr(int ns)
+{
+	struct sockaddr_in sa = ns_sockaddr(ns, 0);
+
+	return sa.sin_addr.s_addr;
+}
+
+#endif /* ATCP_LIB_H */
