@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection teardown: the four-way close and its states, TIME_WAIT and its
+ * expiry, FIN+ACK in FIN_WAIT_1, simultaneous close through CLOSING,
+ * half-close, orphaned FIN_WAIT_2 expiry and the TIME_WAIT re-ACK of a
+ * retransmitted FIN.  Client in namespace A, listener in B.
+ */
+#include "atcp_lib.h"
+
+#define PORT	5002
+
+FIXTURE(td) {
+	int lfd, cli, srv;
+	int cport;		/* client's local port */
+};
+
+PROTO_VARIANTS(td);
+
+FIXTURE_SETUP(td)
+{
+	self->lfd = self->cli = self->srv = -1;
+	NET_SETUP(variant->proto);
+}
+
+FIXTURE_TEARDOWN(td)
+{
+	if (self->cli >= 0)
+		close(self->cli);
+	if (self->srv >= 0)
+		close(self->srv);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	net_teardown();
+}
+
+/* Connect self->cli (A) to self->srv (B). */
+#define CONNECT() do {							\
+	self->lfd = conn_pair(variant->proto, PORT, &self->cli, &self->srv); \
+	ASSERT_GE(self->lfd, 0) TH_LOG("connect: %s", strerror(errno)); \
+	self->cport = local_port(self->cli);				\
+} while (0)
+
+/* entries of @ns for this connection in state @st (ANY: any state) */
+#define CONN_COUNT(ns, st)						\
+	((ns) == NS_A ?							\
+	 proc_count(NS_A, variant->proto, st, self->cport, PORT) :	\
+	 proc_count(NS_B, variant->proto, st, PORT, self->cport))
+
+#define ASSERT_STATE(fd, st)						\
+	ASSERT_EQ(st, sock_state(fd))					\
+		TH_LOG(#fd " is %s, expected %s",			\
+		       state_name(sock_state(fd)), state_name(st))
+
+#define ASSERT_REACHES(fd, st)						\
+	ASSERT_TRUE(WAIT_UNTIL(sock_state(fd) == (st), SOON_MS))	\
+		TH_LOG(#fd " is %s, expected %s",			\
+		       state_name(sock_state(fd)), state_name(st))
+
+/*
+ * Active close: FIN_WAIT_1 (netem holds A's FIN 100 ms) -> FIN_WAIT_2 once
+ * B acknowledges; B CLOSE_WAIT, then LAST_ACK after its own shutdown (A's
+ * ACK is held 100 ms) and CLOSE; A ends in TIME_WAIT.
+ */
+TEST_F(td, four_way_close)
+{
+	char c;
+
+	ASSERT_EQ(0, netem(NS_A, "delay 100ms"));
+	CONNECT();
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
+	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT1));
+
+	ASSERT_REACHES(self->srv, TCP_CLOSE_WAIT);
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));	/* EOF */
+	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_CLOSE_WAIT));
+	ASSERT_REACHES(self->cli, TCP_FIN_WAIT2);
+	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT2));
+
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	ASSERT_STATE(self->srv, TCP_LAST_ACK);
+	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_LAST_ACK));
+
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS))
+		proc_dump(NS_A, variant->proto);
+	ASSERT_TRUE(state_done(sock_state(self->cli)))
+		TH_LOG("cli is %s", state_name(sock_state(self->cli)));
+	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));	/* EOF */
+
+	ASSERT_REACHES(self->srv, TCP_CLOSE);
+	ASSERT_EQ(0, CONN_COUNT(NS_B, ANY));
+	/* closing the file leaves the TIME_WAIT entry */
+	close(self->cli);
+	self->cli = -1;
+	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_TIME_WAIT));
+	ASSERT_EQ(1, CONN_COUNT(NS_A, ANY));
+}
+
+/* TIME_WAIT lasts 2 * msl_ms, then the entry disappears (atcp: MSL is tunable) */
+TEST_F(td, time_wait_expiry)
+{
+	const long msl_ms = 100;
+	long t0, elapsed;
+	char c;
+
+	ATCP_ONLY(variant->proto, "Linux TCP TIME_WAIT is a fixed 60 s");
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/msl_ms", msl_ms));
+	CONNECT();
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	close(self->srv);
+	self->srv = -1;
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS))
+		proc_dump(NS_A, variant->proto);
+	t0 = now_ms();
+	close(self->cli);
+	self->cli = -1;
+
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, ANY) == 0, 2 * msl_ms + 2000))
+		proc_dump(NS_A, variant->proto);
+	elapsed = now_ms() - t0;
+	TH_LOG("TIME_WAIT lasted %ld ms (2 * msl_ms = %ld)", elapsed, 2 * msl_ms);
+	ASSERT_GE(elapsed, 2 * msl_ms * 9 / 10);
+	ASSERT_EQ(0, CONN_COUNT(NS_B, ANY));
+}
+
+/*
+ * The peer's FIN carries the ACK of ours (B's pure ACKs are dropped by a tc
+ * filter): FIN_WAIT_1 goes to TIME_WAIT without FIN_WAIT_2.
+ */
+TEST_F(td, fin_ack_in_fin_wait1)
+{
+	bool saw_fin_wait2 = false;
+	long deadline;
+	char c;
+	int st;
+
+	CONNECT();
+	/* drop segments from B whose flags are exactly ACK */
+	ASSERT_EQ(0, ns_sh(NS_B, "tc qdisc add dev %s clsact && "
+			   "tc filter add dev %s egress protocol ip prio 1 u32 "
+			   "match ip protocol %d 0xff match u8 0x10 0xff at 33 action drop",
+			   DEV_B, DEV_B, variant->proto));
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
+	/* B's ACK was lost: A still waits in FIN_WAIT_1 */
+	sleep_ms(150);
+	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
+
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));	/* FIN|ACK */
+	deadline = now_ms() + SOON_MS;
+	do {
+		st = sock_state(self->cli);
+		if (st == TCP_FIN_WAIT2)
+			saw_fin_wait2 = true;
+	} while ((st == TCP_FIN_WAIT1 || st == TCP_FIN_WAIT2) && now_ms() < deadline);
+	ASSERT_FALSE(saw_fin_wait2);
+	ASSERT_TRUE(state_done(st)) TH_LOG("cli is %s", state_name(st));
+	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_TIME_WAIT));
+	ASSERT_REACHES(self->srv, TCP_CLOSE);
+}
+
+/*
+ * Simultaneous close: both shut down at once, netem delays both directions
+ * 150 ms so the FINs cross; both go FIN_WAIT_1 -> CLOSING -> TIME_WAIT.
+ */
+TEST_F(td, simultaneous_close)
+{
+	char c;
+
+	CONNECT();
+	ASSERT_EQ(0, netem(NS_A, "delay 150ms"));
+	ASSERT_EQ(0, netem(NS_B, "delay 150ms"));
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
+	ASSERT_STATE(self->srv, TCP_FIN_WAIT1);
+
+	ASSERT_REACHES(self->cli, TCP_CLOSING);
+	ASSERT_STATE(self->srv, TCP_CLOSING);
+	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_CLOSING));
+	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_CLOSING));
+
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1 &&
+			       CONN_COUNT(NS_B, TCP_TIME_WAIT) == 1, SOON_MS)) {
+		proc_dump(NS_A, variant->proto);
+		proc_dump(NS_B, variant->proto);
+	}
+	ASSERT_TRUE(state_done(sock_state(self->cli)));
+	ASSERT_TRUE(state_done(sock_state(self->srv)));
+	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+}
+
+/*
+ * Half-close: after shutdown(SHUT_WR) the client still receives everything
+ * the server sends; the server sees EOF; sending on the shut side fails.
+ */
+TEST_F(td, half_close)
+{
+	enum { LEN = 200000 };
+	static uint8_t buf[LEN];
+	char c;
+
+	CONNECT();
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	ASSERT_REACHES(self->cli, TCP_FIN_WAIT2);
+	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
+	ASSERT_EQ(-1, send(self->cli, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+
+	pattern_fill(buf, LEN, 42, 0);
+	ASSERT_EQ(0, send_all(self->srv, buf, LEN));
+	memset(buf, 0, LEN);
+	ASSERT_EQ(0, recv_all(self->cli, buf, LEN));
+	ASSERT_EQ(-1, pattern_check(buf, LEN, 42, 0));
+	ASSERT_STATE(self->cli, TCP_FIN_WAIT2);
+
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));	/* EOF after the data */
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS));
+}
+
+/*
+ * An orphaned FIN_WAIT_2 (closed file, the peer never closes) goes away
+ * after the FIN timeout: atcp fin_timeout_ms=300, TCP tcp_fin_timeout=1 s.
+ * The connection is then unknown to A: B's next segment draws a RST.
+ */
+TEST_F(td, orphan_fin_wait2_timeout)
+{
+	long timeout_ms, t0, elapsed;
+	char c;
+
+	if (variant->proto == IPPROTO_ATCP) {
+		timeout_ms = 300;
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/fin_timeout_ms", timeout_ms));
+	} else {
+		timeout_ms = 1000;
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/ipv4/tcp_fin_timeout", 1));
+	}
+	CONNECT();
+	close(self->cli);
+	self->cli = -1;
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_FIN_WAIT2) == 1, SOON_MS))
+		proc_dump(NS_A, variant->proto);
+	t0 = now_ms();
+	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
+
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, ANY) == 0, 2 * timeout_ms + 2000))
+		proc_dump(NS_A, variant->proto);
+	elapsed = now_ms() - t0;
+	TH_LOG("FIN_WAIT_2 lasted %ld ms (timeout %ld)", elapsed, timeout_ms);
+	ASSERT_GE(elapsed, timeout_ms * 9 / 10);
+
+	ASSERT_EQ(1, send(self->srv, "x", 1, MSG_NOSIGNAL));
+	ASSERT_TRUE(WAIT_UNTIL(poll_fd(self->srv, POLLIN, 0) & POLLERR, SOON_MS));
+	/* a reset in CLOSE_WAIT is reported as EPIPE (as Linux TCP does) */
+	ASSERT_EQ(EPIPE, sock_error(self->srv));
+	ASSERT_STATE(self->srv, TCP_CLOSE);
+}
+
+/*
+ * TIME_WAIT answers a retransmission of the peer's FIN with an ACK: the
+ * FIN seen on the wire is replayed from B by a raw socket and A's ACK of it
+ * is captured in B.
+ */
+TEST_F(td, time_wait_reacks_fin)
+{
+	int proto = variant->proto, raw_a, raw_b;
+	struct seen_seg fin, ack;
+	uint8_t seg[60];
+	char c;
+
+	CONNECT();
+	raw_a = raw_open(NS_A, proto);
+	raw_b = raw_open(NS_B, proto);
+	ASSERT_GE(raw_a, 0);
+	ASSERT_GE(raw_b, 0);
+
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	ASSERT_EQ(0, raw_wait(raw_a, PORT, self->cport, SEG_FIN, SEG_FIN, &fin, SOON_MS));
+	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS));
+	ASSERT_REACHES(self->srv, TCP_CLOSE);
+
+	/* replay B's FIN, header as seen (options included), no payload */
+	ASSERT_EQ(0, fin.len);
+	memcpy(seg, fin.hdr, fin.hdr_len);
+	{
+		struct seg s = { .saddr = fin.saddr, .daddr = fin.daddr };
+
+		seg_fix_csum(&s, seg, fin.hdr_len);
+	}
+	raw_drain(raw_b);
+	ASSERT_EQ(0, raw_send(raw_b, fin.daddr, seg, fin.hdr_len));
+	ASSERT_EQ(0, raw_wait(raw_b, self->cport, PORT, SEG_ACK | SEG_RST | SEG_SYN | SEG_FIN,
+			      SEG_ACK, &ack, SOON_MS))
+		TH_LOG("no ACK from TIME_WAIT");
+	ASSERT_EQ(fin.seq + 1, ack.ack);
+	ASSERT_EQ(fin.ack, ack.seq);
+	close(raw_a);
+	close(raw_b);
+}
+
+TEST_HARNESS_MAIN
