@@ -95,4 +95,140 @@ struct atcp_info {
 	__u64	delivery_rate;	/* bytes per second, 0 if unknown */
 };
 
+/*
+ * Generic netlink family "atcp" (version ATCP_GENL_VERSION), per network
+ * namespace.  Reads (PARAM_GET, STATS_GET, the "events" group) are open to
+ * everyone; PARAM_SET needs CAP_NET_ADMIN in the namespace's user namespace.
+ */
+#define ATCP_GENL_NAME		"atcp"
+#define ATCP_GENL_VERSION	1
+#define ATCP_GENL_MCGRP_EVENTS	"events"
+
+enum atcp_genl_cmd {
+	ATCP_CMD_UNSPEC,
+	ATCP_CMD_PARAM_GET,	/* do: ATCP_A_PARAM_NAME; dump: every tunable */
+	ATCP_CMD_PARAM_SET,	/* ATCP_A_PARAM_NAME and ATCP_A_PARAM_VALUE */
+	ATCP_CMD_STATS_GET,	/* do: ATCP_A_STATS_MIB and ATCP_A_STATS_EDGE nests */
+	ATCP_CMD_EVENT,		/* notification on the "events" group */
+	__ATCP_CMD_MAX,
+};
+#define ATCP_CMD_MAX		(__ATCP_CMD_MAX - 1)
+
+/* Top-level attributes. */
+enum atcp_genl_attr {
+	ATCP_A_UNSPEC,
+	ATCP_A_PAD,
+	ATCP_A_PARAM_NAME,	/* string: sysctl name under net.atcp. */
+	ATCP_A_PARAM_VALUE,	/* s32 */
+	ATCP_A_PARAM_MIN,	/* s32, in replies */
+	ATCP_A_PARAM_MAX,	/* s32, in replies */
+	ATCP_A_PARAM_DEFAULT,	/* s32, in replies */
+	ATCP_A_STATS_MIB,	/* nest, repeated: ATCP_A_MIB_* */
+	ATCP_A_STATS_EDGE,	/* nest, repeated: ATCP_A_EDGE_* (non-zero edges only) */
+	ATCP_A_EV_KIND,		/* u8: enum atcp_ev_kind */
+	ATCP_A_EV_OLD_STATE,	/* u8: enum atcp_state */
+	ATCP_A_EV_NEW_STATE,	/* u8: enum atcp_state */
+	ATCP_A_EV_CAUSE,	/* u8: enum atcp_cause */
+	ATCP_A_EV_DETAIL,	/* u8: ATCP_FLAG_* / enum atcp_timer_id / enum atcp_syscall_id */
+	ATCP_A_EV_SADDR,	/* __be32: local address */
+	ATCP_A_EV_DADDR,	/* __be32: remote address */
+	ATCP_A_EV_SPORT,	/* u16, host order: local port */
+	ATCP_A_EV_DPORT,	/* u16, host order: remote port */
+	ATCP_A_EV_TIME_NS,	/* u64: CLOCK_REALTIME of the change, ns */
+	__ATCP_A_MAX,
+};
+#define ATCP_A_MAX		(__ATCP_A_MAX - 1)
+
+/* Inside ATCP_A_STATS_MIB. */
+enum atcp_mib_attr {
+	ATCP_A_MIB_UNSPEC,
+	ATCP_A_MIB_PAD,
+	ATCP_A_MIB_ID,		/* u32: enum atcp_stat_id */
+	ATCP_A_MIB_NAME,	/* string, as in /proc/net/atcp_snmp */
+	ATCP_A_MIB_VALUE,	/* u64 */
+	__ATCP_A_MIB_MAX,
+};
+#define ATCP_A_MIB_MAX		(__ATCP_A_MIB_MAX - 1)
+
+/* Inside ATCP_A_STATS_EDGE: transitions of the state diagram. */
+enum atcp_edge_attr {
+	ATCP_A_EDGE_UNSPEC,
+	ATCP_A_EDGE_PAD,
+	ATCP_A_EDGE_FROM,	/* u8: enum atcp_state */
+	ATCP_A_EDGE_TO,		/* u8: enum atcp_state */
+	ATCP_A_EDGE_COUNT,	/* u64 */
+	__ATCP_A_EDGE_MAX,
+};
+#define ATCP_A_EDGE_MAX		(__ATCP_A_EDGE_MAX - 1)
+
+/*
+ * Counter ids (ATCP_A_MIB_ID); ATCP_A_MIB_NAME carries the column name of
+ * /proc/net/atcp_snmp, so tools can show counters newer than this header.
+ */
+enum atcp_stat_id {
+	ATCP_STAT_UNSPEC,		/* a counter this header does not know yet */
+	ATCP_STAT_ACTIVEOPENS,		/* SYN_SENT -> ESTABLISHED */
+	ATCP_STAT_PASSIVEOPENS,		/* request -> ESTABLISHED */
+	ATCP_STAT_ATTEMPTFAILS,		/* SYN_SENT failed (RST, timeout) */
+	ATCP_STAT_ESTABRESETS,		/* RST in ESTABLISHED or CLOSE_WAIT */
+	ATCP_STAT_INSEGS,
+	ATCP_STAT_OUTSEGS,
+	ATCP_STAT_RETRANSSEGS,
+	ATCP_STAT_INERRS,
+	ATCP_STAT_INCSUMERRORS,
+	ATCP_STAT_OUTRSTS,
+	ATCP_STAT_LISTENOVERFLOWS,
+	ATCP_STAT_LISTENDROPS,
+	ATCP_STAT_TIMEWAITS,		/* TIME_WAIT entries created */
+	ATCP_STAT_CHALLENGEACKS,
+	ATCP_STAT_OUTOFWINDOW,
+	ATCP_STAT_BACKLOGDROPS,
+	ATCP_STAT_RCVBUFDROPS,
+	ATCP_STAT_NOSOCKET,
+	ATCP_STAT_PAWSDROPS,		/* segments dropped by PAWS (RFC 7323) */
+	ATCP_STAT_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT now */
+	ATCP_STAT_CURRTIMEWAIT,		/* gauge: TIME_WAIT entries now */
+	__ATCP_STAT_MAX,
+};
+
+/* What a state change event is about. */
+enum atcp_ev_kind {
+	ATCP_EV_SOCK,		/* a full socket */
+	ATCP_EV_REQUEST,	/* a listener's SYN_RECV request entry */
+	ATCP_EV_TIMEWAIT,	/* a TIME_WAIT entry */
+};
+
+/* Why the state changed (ATCP_A_EV_CAUSE) and the detail (ATCP_A_EV_DETAIL). */
+enum atcp_cause {
+	ATCP_CAUSE_UNSPEC,
+	ATCP_CAUSE_SEGMENT,	/* detail: the segment's flags, ATCP_FLAG_* */
+	ATCP_CAUSE_TIMER,	/* detail: enum atcp_timer_id */
+	ATCP_CAUSE_SYSCALL,	/* detail: enum atcp_syscall_id */
+};
+
+#define ATCP_FLAG_FIN		0x01
+#define ATCP_FLAG_SYN		0x02
+#define ATCP_FLAG_RST		0x04
+#define ATCP_FLAG_PSH		0x08
+#define ATCP_FLAG_ACK		0x10
+
+enum atcp_timer_id {
+	ATCP_TIMER_NONE,
+	ATCP_TIMER_RETRANSMIT,	/* SYN, SYN-ACK, data retransmission, probes */
+	ATCP_TIMER_DELACK,
+	ATCP_TIMER_FIN_WAIT2,	/* orphaned FIN_WAIT2 timeout */
+	ATCP_TIMER_TIME_WAIT,	/* 2 * MSL */
+	ATCP_TIMER_KEEPALIVE,
+};
+
+enum atcp_syscall_id {
+	ATCP_SYSCALL_NONE,
+	ATCP_SYSCALL_CONNECT,
+	ATCP_SYSCALL_LISTEN,
+	ATCP_SYSCALL_CLOSE,
+	ATCP_SYSCALL_SHUTDOWN,
+	ATCP_SYSCALL_DISCONNECT,	/* connect(AF_UNSPEC), SO_LINGER abort */
+	ATCP_SYSCALL_SETSOCKOPT,
+};
+
 #endif /* _UAPI_LINUX_ATCP_H */
