@@ -830,6 +830,68 @@ static inline void proc_dump(int ns, int proto)
 	fclose(f);
 }
 
+/* ------------------------------------------------------------ connections */
+
+/* A connection under test: client in A, listener and accepted socket in B. */
+struct conn {
+	int proto, port;
+	int lfd, cli, srv;
+	int cport;		/* client's local port */
+};
+
+static inline void conn_init(struct conn *c)
+{
+	c->lfd = c->cli = c->srv = -1;
+}
+
+/* Connect c->cli (A) to a listener on @port in B; c->srv is the child. */
+static inline int conn_open(struct conn *c, int proto, int port)
+{
+	c->proto = proto;
+	c->port = port;
+	c->lfd = conn_pair(proto, port, &c->cli, &c->srv);
+	if (c->lfd < 0)
+		return -1;
+	c->cport = local_port(c->cli);
+	return 0;
+}
+
+static inline void conn_close(struct conn *c)
+{
+	if (c->cli >= 0)
+		close(c->cli);
+	if (c->srv >= 0)
+		close(c->srv);
+	if (c->lfd >= 0)
+		close(c->lfd);
+	conn_init(c);
+}
+
+/* Close one end (&c->cli or &c->srv) and forget the descriptor. */
+static inline void close_fd(int *fd)
+{
+	close(*fd);
+	*fd = -1;
+}
+
+/* /proc/net entries of @ns for this connection in state @st (ANY: all). */
+static inline int conn_count(const struct conn *c, int ns, int st)
+{
+	if (ns == NS_A)
+		return proc_count(NS_A, c->proto, st, c->cport, c->port);
+	return proc_count(NS_B, c->proto, st, c->port, c->cport);
+}
+
+#define ASSERT_STATE(fd, st)						\
+	ASSERT_EQ(st, sock_state(fd))					\
+		TH_LOG(#fd " is %s, expected %s",			\
+		       state_name(sock_state(fd)), state_name(st))
+
+#define ASSERT_REACHES(fd, st)						\
+	ASSERT_TRUE(WAIT_UNTIL(sock_state(fd) == (st), SOON_MS))	\
+		TH_LOG(#fd " is %s, expected %s",			\
+		       state_name(sock_state(fd)), state_name(st))
+
 /* ------------------------------------------------------------ data */
 
 /* Deterministic stream content: byte @off of stream @seed. */

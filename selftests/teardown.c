@@ -10,51 +10,28 @@
 #define PORT	5002
 
 FIXTURE(td) {
-	int lfd, cli, srv;
-	int cport;		/* client's local port */
+	struct conn c;
 };
 
 PROTO_VARIANTS(td);
 
 FIXTURE_SETUP(td)
 {
-	self->lfd = self->cli = self->srv = -1;
+	conn_init(&self->c);
 	NET_SETUP(variant->proto);
 }
 
 FIXTURE_TEARDOWN(td)
 {
-	if (self->cli >= 0)
-		close(self->cli);
-	if (self->srv >= 0)
-		close(self->srv);
-	if (self->lfd >= 0)
-		close(self->lfd);
+	conn_close(&self->c);
 	net_teardown();
 }
 
-/* Connect self->cli (A) to self->srv (B). */
-#define CONNECT() do {							\
-	self->lfd = conn_pair(variant->proto, PORT, &self->cli, &self->srv); \
-	ASSERT_GE(self->lfd, 0) TH_LOG("connect: %s", strerror(errno)); \
-	self->cport = local_port(self->cli);				\
-} while (0)
+#define CONNECT() \
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT)) \
+		TH_LOG("connect: %s", strerror(errno))
 
-/* entries of @ns for this connection in state @st (ANY: any state) */
-#define CONN_COUNT(ns, st)						\
-	((ns) == NS_A ?							\
-	 proc_count(NS_A, variant->proto, st, self->cport, PORT) :	\
-	 proc_count(NS_B, variant->proto, st, PORT, self->cport))
-
-#define ASSERT_STATE(fd, st)						\
-	ASSERT_EQ(st, sock_state(fd))					\
-		TH_LOG(#fd " is %s, expected %s",			\
-		       state_name(sock_state(fd)), state_name(st))
-
-#define ASSERT_REACHES(fd, st)						\
-	ASSERT_TRUE(WAIT_UNTIL(sock_state(fd) == (st), SOON_MS))	\
-		TH_LOG(#fd " is %s, expected %s",			\
-		       state_name(sock_state(fd)), state_name(st))
+#define CONN_COUNT(ns, st) conn_count(&self->c, ns, st)
 
 /*
  * Active close: FIN_WAIT_1 (netem holds A's FIN 100 ms) -> FIN_WAIT_2 once
@@ -68,31 +45,30 @@ TEST_F(td, four_way_close)
 	ASSERT_EQ(0, netem(NS_A, "delay 100ms"));
 	CONNECT();
 
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_STATE(self->c.cli, TCP_FIN_WAIT1);
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT1));
 
-	ASSERT_REACHES(self->srv, TCP_CLOSE_WAIT);
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));	/* EOF */
+	ASSERT_REACHES(self->c.srv, TCP_CLOSE_WAIT);
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));	/* EOF */
 	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_CLOSE_WAIT));
-	ASSERT_REACHES(self->cli, TCP_FIN_WAIT2);
+	ASSERT_REACHES(self->c.cli, TCP_FIN_WAIT2);
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT2));
 
-	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
-	ASSERT_STATE(self->srv, TCP_LAST_ACK);
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
+	ASSERT_STATE(self->c.srv, TCP_LAST_ACK);
 	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_LAST_ACK));
 
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS))
 		proc_dump(NS_A, variant->proto);
-	ASSERT_TRUE(state_done(sock_state(self->cli)))
-		TH_LOG("cli is %s", state_name(sock_state(self->cli)));
-	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));	/* EOF */
+	ASSERT_TRUE(state_done(sock_state(self->c.cli)))
+		TH_LOG("cli is %s", state_name(sock_state(self->c.cli)));
+	ASSERT_EQ(0, recv(self->c.cli, &c, 1, 0));	/* EOF */
 
-	ASSERT_REACHES(self->srv, TCP_CLOSE);
+	ASSERT_REACHES(self->c.srv, TCP_CLOSE);
 	ASSERT_EQ(0, CONN_COUNT(NS_B, ANY));
 	/* closing the file leaves the TIME_WAIT entry */
-	close(self->cli);
-	self->cli = -1;
+	close_fd(&self->c.cli);
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_TIME_WAIT));
 	ASSERT_EQ(1, CONN_COUNT(NS_A, ANY));
 }
@@ -108,15 +84,13 @@ TEST_F(td, time_wait_expiry)
 	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/msl_ms", msl_ms));
 	CONNECT();
 
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
-	close(self->srv);
-	self->srv = -1;
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	close_fd(&self->c.srv);
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS))
 		proc_dump(NS_A, variant->proto);
 	t0 = now_ms();
-	close(self->cli);
-	self->cli = -1;
+	close_fd(&self->c.cli);
 
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, ANY) == 0, 2 * msl_ms + 2000))
 		proc_dump(NS_A, variant->proto);
@@ -144,24 +118,24 @@ TEST_F(td, fin_ack_in_fin_wait1)
 			   "match ip protocol %d 0xff match u8 0x10 0xff at 33 action drop",
 			   DEV_B, DEV_B, variant->proto));
 
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
-	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 	/* B's ACK was lost: A still waits in FIN_WAIT_1 */
 	sleep_ms(150);
-	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
+	ASSERT_STATE(self->c.cli, TCP_FIN_WAIT1);
 
-	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));	/* FIN|ACK */
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));	/* FIN|ACK */
 	deadline = now_ms() + SOON_MS;
 	do {
-		st = sock_state(self->cli);
+		st = sock_state(self->c.cli);
 		if (st == TCP_FIN_WAIT2)
 			saw_fin_wait2 = true;
 	} while ((st == TCP_FIN_WAIT1 || st == TCP_FIN_WAIT2) && now_ms() < deadline);
 	ASSERT_FALSE(saw_fin_wait2);
 	ASSERT_TRUE(state_done(st)) TH_LOG("cli is %s", state_name(st));
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_TIME_WAIT));
-	ASSERT_REACHES(self->srv, TCP_CLOSE);
+	ASSERT_REACHES(self->c.srv, TCP_CLOSE);
 }
 
 /*
@@ -176,13 +150,13 @@ TEST_F(td, simultaneous_close)
 	ASSERT_EQ(0, netem(NS_A, "delay 150ms"));
 	ASSERT_EQ(0, netem(NS_B, "delay 150ms"));
 
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
-	ASSERT_STATE(self->cli, TCP_FIN_WAIT1);
-	ASSERT_STATE(self->srv, TCP_FIN_WAIT1);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
+	ASSERT_STATE(self->c.cli, TCP_FIN_WAIT1);
+	ASSERT_STATE(self->c.srv, TCP_FIN_WAIT1);
 
-	ASSERT_REACHES(self->cli, TCP_CLOSING);
-	ASSERT_STATE(self->srv, TCP_CLOSING);
+	ASSERT_REACHES(self->c.cli, TCP_CLOSING);
+	ASSERT_STATE(self->c.srv, TCP_CLOSING);
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_CLOSING));
 	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_CLOSING));
 
@@ -191,10 +165,10 @@ TEST_F(td, simultaneous_close)
 		proc_dump(NS_A, variant->proto);
 		proc_dump(NS_B, variant->proto);
 	}
-	ASSERT_TRUE(state_done(sock_state(self->cli)));
-	ASSERT_TRUE(state_done(sock_state(self->srv)));
-	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	ASSERT_TRUE(state_done(sock_state(self->c.cli)));
+	ASSERT_TRUE(state_done(sock_state(self->c.srv)));
+	ASSERT_EQ(0, recv(self->c.cli, &c, 1, 0));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
 }
 
 /*
@@ -208,22 +182,22 @@ TEST_F(td, half_close)
 	char c;
 
 	CONNECT();
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
-	ASSERT_REACHES(self->cli, TCP_FIN_WAIT2);
-	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
-	ASSERT_EQ(-1, send(self->cli, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	ASSERT_REACHES(self->c.cli, TCP_FIN_WAIT2);
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
+	ASSERT_EQ(-1, send(self->c.cli, "x", 1, MSG_NOSIGNAL));
 	ASSERT_EQ(EPIPE, errno);
 
 	pattern_fill(buf, LEN, 42, 0);
-	ASSERT_EQ(0, send_all(self->srv, buf, LEN));
+	ASSERT_EQ(0, send_all(self->c.srv, buf, LEN));
 	memset(buf, 0, LEN);
-	ASSERT_EQ(0, recv_all(self->cli, buf, LEN));
+	ASSERT_EQ(0, recv_all(self->c.cli, buf, LEN));
 	ASSERT_EQ(-1, pattern_check(buf, LEN, 42, 0));
-	ASSERT_STATE(self->cli, TCP_FIN_WAIT2);
+	ASSERT_STATE(self->c.cli, TCP_FIN_WAIT2);
 
-	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
-	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));	/* EOF after the data */
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.cli, &c, 1, 0));	/* EOF after the data */
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS));
 }
 
@@ -245,13 +219,12 @@ TEST_F(td, orphan_fin_wait2_timeout)
 		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/ipv4/tcp_fin_timeout", 1));
 	}
 	CONNECT();
-	close(self->cli);
-	self->cli = -1;
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
+	close_fd(&self->c.cli);
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_FIN_WAIT2) == 1, SOON_MS))
 		proc_dump(NS_A, variant->proto);
 	t0 = now_ms();
-	ASSERT_STATE(self->srv, TCP_CLOSE_WAIT);
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, ANY) == 0, 2 * timeout_ms + 2000))
 		proc_dump(NS_A, variant->proto);
@@ -259,11 +232,11 @@ TEST_F(td, orphan_fin_wait2_timeout)
 	TH_LOG("FIN_WAIT_2 lasted %ld ms (timeout %ld)", elapsed, timeout_ms);
 	ASSERT_GE(elapsed, timeout_ms * 9 / 10);
 
-	ASSERT_EQ(1, send(self->srv, "x", 1, MSG_NOSIGNAL));
-	ASSERT_TRUE(WAIT_UNTIL(poll_fd(self->srv, POLLIN, 0) & POLLERR, SOON_MS));
+	ASSERT_EQ(1, send(self->c.srv, "x", 1, MSG_NOSIGNAL));
+	ASSERT_TRUE(WAIT_UNTIL(poll_fd(self->c.srv, POLLIN, 0) & POLLERR, SOON_MS));
 	/* a reset in CLOSE_WAIT is reported as EPIPE (as Linux TCP does) */
-	ASSERT_EQ(EPIPE, sock_error(self->srv));
-	ASSERT_STATE(self->srv, TCP_CLOSE);
+	ASSERT_EQ(EPIPE, sock_error(self->c.srv));
+	ASSERT_STATE(self->c.srv, TCP_CLOSE);
 }
 
 /*
@@ -284,12 +257,12 @@ TEST_F(td, time_wait_reacks_fin)
 	ASSERT_GE(raw_a, 0);
 	ASSERT_GE(raw_b, 0);
 
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	ASSERT_EQ(0, recv(self->srv, &c, 1, 0));
-	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
-	ASSERT_EQ(0, raw_wait(raw_a, PORT, self->cport, SEG_FIN, SEG_FIN, &fin, SOON_MS));
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
+	ASSERT_EQ(0, raw_wait(raw_a, PORT, self->c.cport, SEG_FIN, SEG_FIN, &fin, SOON_MS));
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS));
-	ASSERT_REACHES(self->srv, TCP_CLOSE);
+	ASSERT_REACHES(self->c.srv, TCP_CLOSE);
 
 	/* replay B's FIN, header as seen (options included), no payload */
 	ASSERT_EQ(0, fin.len);
@@ -301,7 +274,7 @@ TEST_F(td, time_wait_reacks_fin)
 	}
 	raw_drain(raw_b);
 	ASSERT_EQ(0, raw_send(raw_b, fin.daddr, seg, fin.hdr_len));
-	ASSERT_EQ(0, raw_wait(raw_b, self->cport, PORT, SEG_ACK | SEG_RST | SEG_SYN | SEG_FIN,
+	ASSERT_EQ(0, raw_wait(raw_b, self->c.cport, PORT, SEG_ACK | SEG_RST | SEG_SYN | SEG_FIN,
 			      SEG_ACK, &ack, SOON_MS))
 		TH_LOG("no ACK from TIME_WAIT");
 	ASSERT_EQ(fin.seq + 1, ack.ack);
