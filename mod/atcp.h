@@ -32,8 +32,16 @@
 #define ATCPOPT_NOP		1
 #define ATCPOPT_MSS		2
 #define ATCPOPT_WSCALE		3
+#define ATCPOPT_SACK_PERM	4
+#define ATCPOPT_SACK		5
+#define ATCPOPT_TIMESTAMP	8
 #define ATCPOLEN_MSS		4
 #define ATCPOLEN_WSCALE		3
+#define ATCPOLEN_SACK_PERM	2
+#define ATCPOLEN_TIMESTAMP	10
+#define ATCPOLEN_TS_ALIGNED	12	/* NOP, NOP, timestamp */
+#define ATCP_MAX_SACKS		4
+#define ATCP_PAWS_IDLE		(24 * 24 * 3600 * HZ)	/* RFC 7323 5.5: 24 days */
 
 /* Segment flags as in byte 13 of the header. */
 #define ATCPHDR_FIN		0x01
@@ -55,17 +63,61 @@ struct atcp_skb_cb {
 	u32			end_seq;	/* seq + SYN + FIN + payload */
 	u32			ack_seq;
 	u8			flags;		/* ATCPHDR_* */
-	u8			retransmitted;
+	u8			sacked;		/* ATCP_SKB_* scoreboard bits, sent skbs */
 	u16			wnd;		/* raw window field, received */
 };
 
+/* Scoreboard bits of a segment on the write queue. */
+#define ATCP_SKB_SACKED		0x01	/* the peer holds it (SACK) */
+#define ATCP_SKB_LOST		0x02	/* presumed lost, to be retransmitted */
+#define ATCP_SKB_RETRANS	0x04	/* retransmitted and not yet acked or lost again */
+#define ATCP_SKB_EVER_RETRANS	0x08
+
 #define ATCP_SKB_CB(skb) ((struct atcp_skb_cb *)&((skb)->cb[0]))
 
-/* Options parsed from a SYN. */
-struct atcp_syn_opts {
+struct atcp_sack_block {
+	u32	start;
+	u32	end;
+};
+
+/* Options to put on an outgoing segment. */
+struct atcp_optspec {
+	u16	mss;		/* 0: no MSS option */
+	bool	wscale_ok;
+	u8	wscale;
+	bool	sack_perm;
+	bool	ts;
+	u8	num_sacks;
+	u32	tsval;
+	u32	tsecr;
+	const struct atcp_sack_block *sacks;
+};
+
+#define ATCP_MAX_OPT_SPACE	40
+#define ATCP_INIT_CWND		10	/* RFC 6928 */
+#define ATCP_QUICKACK_SEGS	16
+#define ATCP_MAX_KEEPIDLE	32767	/* seconds, as TCP */
+#define ATCP_MAX_KEEPINTVL	32767
+#define ATCP_MAX_KEEPCNT	127
+
+/* How hard atcp_write_xmit() pushes a trailing partial segment. */
+enum {
+	ATCP_PUSH_NORMAL,	/* Nagle and cork decide */
+	ATCP_PUSH_MORE,		/* MSG_MORE: the caller has more to send */
+	ATCP_PUSH_FORCE,	/* send it now */
+};
+
+/* Options parsed from a segment. */
+struct atcp_opts {
 	u16	mss;		/* 0: not present */
 	u8	wscale;
 	bool	wscale_ok;
+	bool	sack_ok;	/* SACK permitted (SYN only) */
+	bool	ts_present;
+	u8	num_sacks;
+	u32	tsval;
+	u32	tsecr;
+	struct atcp_sack_block sacks[ATCP_MAX_SACKS];
 };
 
 /* Kinds of entries in the established table. */
@@ -110,6 +162,10 @@ struct atcp_request {
 	u8			snd_wscale;
 	u8			rcv_wscale;
 	bool			wscale_ok;
+	bool			sack_ok;
+	bool			ts_ok;
+	u32			ts_recent;
+	u32			ts_off;
 	u8			retries;
 	bool			dead;
 	int			bound_dev_if;
@@ -128,6 +184,9 @@ struct atcp_tw {
 	u32			rcv_nxt;
 	u32			rcv_wnd;
 	u8			rcv_wscale;
+	bool			ts_ok;
+	u32			ts_recent;
+	u32			ts_off;
 	int			bound_dev_if;
 	unsigned long		expires;
 	kuid_t			uid;
@@ -150,7 +209,6 @@ struct atcp_sock {
 	u32			snd_wl1;
 	u32			snd_wl2;
 	u32			max_window;
-	u32			recover;	/* snd_nxt when RTO recovery began */
 	struct sk_buff		*send_head;	/* first unsent skb in write queue */
 	u16			mss;		/* effective send MSS */
 	u16			advmss;		/* MSS we announce */
@@ -159,8 +217,28 @@ struct atcp_sock {
 	u8			rcv_wscale;
 	bool			wscale_ok;
 	bool			fin_queued;
-	bool			in_recovery;
 	bool			nodelay;
+	bool			cork;
+	bool			sack_ok;	/* both sides agreed on SACK */
+	bool			ts_ok;		/* both sides agreed on timestamps */
+	u32			ts_off;		/* random offset of our TSval clock */
+	u32			ts_recent;	/* peer's TSval to echo (RFC 7323) */
+	unsigned long		ts_recent_stamp;
+
+	/* congestion control and loss recovery (segments) */
+	const struct atcp_cong_ops *cc;
+	u64			cc_priv[6];
+	u32			cwnd;
+	u32			ssthresh;
+	u32			cwnd_cnt;	/* ACKed segments towards the next increase */
+	u32			packets_out;	/* sent, not cumulatively acked */
+	u32			sacked_out;
+	u32			lost_out;
+	u32			retrans_out;
+	u32			dupacks;
+	u32			high_seq;	/* snd_nxt when recovery started */
+	u8			ca_state;	/* ATCP_CA_* */
+	unsigned long		lsnd_time;	/* last data sent, for cwnd restart */
 
 	/* receive sequence space */
 	u32			irs;
@@ -172,7 +250,11 @@ struct atcp_sock {
 	u32			last_ack_sent;
 	u16			unacked_segs;	/* data segments not yet acknowledged */
 	bool			ack_pending;
+	u8			quickack;	/* segments to ACK at once */
 	struct sk_buff_head	ooo_queue;	/* out of order, sorted by seq */
+	u32			ooo_last_seq;	/* seq of the latest out-of-order arrival */
+	struct atcp_sack_block	dsack;		/* duplicate to report (RFC 2883) */
+	bool			dsack_pending;
 
 	/* timers and RTT (RFC 6298) */
 	struct timer_list	rtx_timer;	/* retransmit / SYN / persist */
@@ -187,6 +269,13 @@ struct atcp_sock {
 	u8			retransmits;
 	u8			backoff;
 	bool			probing;	/* persist mode */
+	unsigned long		retrans_stamp;	/* first retransmission of the head */
+	unsigned long		rcv_tstamp;	/* last segment from the peer */
+	u32			user_timeout_ms;
+	int			keepalive_idle;	/* seconds; 0 = netns default */
+	int			keepalive_intvl;
+	int			keepalive_probes;
+	u8			keepalive_sent;
 
 	/* listener */
 	struct list_head	accept_queue;	/* children ready for accept() */
@@ -201,6 +290,31 @@ struct atcp_sock {
 	u64			segs_out;
 	u64			segs_in;
 	u64			total_retrans;
+	u64			delivered;	/* segments delivered, for the rate */
+	u64			delivery_rate;	/* bytes per second, last sample */
+	u64			rate_stamp_us;
+	u64			rate_bytes;
+
+	/* why the next state change happens, for events (atcp_set_cause) */
+	u8			ev_cause;	/* enum atcp_cause */
+	u8			ev_detail;	/* segment flags, timer or syscall id */
+};
+
+/* Congestion control states (atcp_info.ca_state). */
+enum atcp_ca_state {
+	ATCP_CA_OPEN,
+	ATCP_CA_DISORDER,	/* duplicate ACKs or SACKs seen */
+	ATCP_CA_RECOVERY,	/* fast recovery (RFC 6582 / RFC 6675) */
+	ATCP_CA_LOSS,		/* after a retransmission timeout */
+};
+
+/* A congestion control algorithm (NewReno, CUBIC). */
+struct atcp_cong_ops {
+	const char	*name;
+	void		(*init)(struct sock *sk);
+	u32		(*ssthresh)(struct sock *sk);	/* after a loss */
+	void		(*cong_avoid)(struct sock *sk, u32 acked);
+	void		(*on_loss)(struct sock *sk);	/* RTO */
 };
 
 static inline struct atcp_sock *atcp_sk(const struct sock *sk)
@@ -228,11 +342,14 @@ enum atcp_mib_field {
 	ATCP_MIB_BACKLOGDROPS,
 	ATCP_MIB_RCVBUFDROPS,
 	ATCP_MIB_NOSOCKET,
+	ATCP_MIB_PAWSDROPS,
+	ATCP_MIB_CURRESTAB,	/* gauge (+1/-1), kept by atcp_nl_state_change() */
 	ATCP_MIB_MAX,
 };
 
 struct atcp_mib {
 	u64 mibs[ATCP_MIB_MAX];
+	u64 edges[ATCP_MAX_STATES][ATCP_MAX_STATES];	/* state diagram [from][to] */
 };
 
 #define ATCP_EHASH_BITS		12
@@ -253,6 +370,13 @@ struct atcp_net {
 	int			rto_max_ms;
 	int			delack_ms;
 	int			max_syn_backlog;
+	int			window_scaling;
+	int			sack;
+	int			timestamps;
+	int			keepalive_time;
+	int			keepalive_intvl;
+	int			keepalive_probes;
+	int			congestion_control;	/* index, see atcp_cong.c */
 	struct ctl_table_header	*sysctl_hdr;
 
 	struct sock		*ctl_sk;	/* raw socket for RST/ACK replies */
@@ -334,21 +458,23 @@ int atcp_hash(struct sock *sk);
 int atcp_v4_rcv(struct sk_buff *skb);
 int atcp_v4_err(struct sk_buff *skb, u32 info);
 int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
-bool atcp_parse_syn_options(const struct tcphdr *th, struct atcp_syn_opts *opts);
+bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
 
 /* atcp_output.c */
 u16 atcp_mss_for_mtu(u32 mtu);
 u8 atcp_choose_wscale(int space);
-int atcp_write_xmit(struct sock *sk);
-void atcp_push_pending(struct sock *sk);
+u32 atcp_ts_now(void);
+u32 atcp_pipe(const struct atcp_sock *as);
+int atcp_write_xmit(struct sock *sk, int push);
+void atcp_push_pending(struct sock *sk, int push);
 int atcp_send_syn(struct sock *sk);
 int atcp_send_synack_sock(struct sock *sk);
 void atcp_send_ack(struct sock *sk);
 void atcp_send_fin(struct sock *sk);
 void atcp_send_active_rst(struct sock *sk, gfp_t gfp);
 void atcp_send_probe(struct sock *sk);
-int atcp_retransmit_head(struct sock *sk);
+int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
@@ -357,12 +483,30 @@ u32 atcp_select_window(struct sock *sk);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_write_queue_purge(struct sock *sk);
 
+/* atcp_recovery.c */
+void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_una,
+		       bool dupack);
+void atcp_enter_loss(struct sock *sk);
+void atcp_xmit_retransmits(struct sock *sk);
+
+/* atcp_cong.c */
+#define ATCP_MAX_CWND		(1U << 20)
+#define ATCP_INFINITE_SSTHRESH	0x7fffffff
+const struct atcp_cong_ops *atcp_cong_find(const char *name);
+const struct atcp_cong_ops *atcp_cong_by_index(unsigned int idx);
+unsigned int atcp_cong_index(const struct atcp_cong_ops *ops);
+void atcp_cong_available(char *buf, size_t len);
+void atcp_cong_init(struct sock *sk);
+int atcp_cong_set(struct sock *sk, const char *name);
+
 /* atcp_timer.c */
 void atcp_init_timers(struct sock *sk);
 void atcp_clear_timers(struct sock *sk);
 void atcp_reset_rtx_timer(struct sock *sk);
 void atcp_arm_delack(struct sock *sk);
 void atcp_arm_fin_wait2(struct sock *sk);
+void atcp_reset_keepalive(struct sock *sk);
+void atcp_set_keepalive(struct sock *sk, int on);
 void atcp_rtt_sample(struct sock *sk, u32 rtt_us);
 u32 atcp_rto_min(const struct sock *sk);
 u32 atcp_rto_max(const struct sock *sk);
@@ -410,7 +554,60 @@ int atcp_sysctl_init(struct atcp_net *an);
 void atcp_sysctl_exit(struct atcp_net *an);
 
 /* atcp_proc.c */
+extern const char * const atcp_mib_names[ATCP_MIB_MAX];
 int atcp_proc_init(struct net *net);
 void atcp_proc_exit(struct net *net);
+
+/*
+ * atcp_netlink.c: generic netlink family "atcp", state diagram counters and
+ * state change events.  Entry points record what drives the next change.
+ */
+static inline void atcp_set_cause(struct sock *sk, u8 cause, u8 detail)
+{
+	WRITE_ONCE(atcp_sk(sk)->ev_cause, cause);
+	WRITE_ONCE(atcp_sk(sk)->ev_detail, detail);
+}
+
+int atcp_netlink_init(void);
+void atcp_netlink_exit(void);
+void atcp_nl_state_change(struct sock *sk, int old, int new);
+void atcp_nl_req_event(const struct atcp_request *req, int old, int new, u8 cause, u8 detail);
+void atcp_nl_tw_event(struct atcp_net *an, const struct atcp_tw *tw, u8 cause, u8 detail);
+struct seq_file;
+void atcp_nl_snmp_show_edges(struct seq_file *seq, struct atcp_net *an);
+
+/* atcp_diag_iter.c: table walk for atcp_diag.ko (process context) */
+struct atcp_diag_entry {
+	u8		kind;		/* enum atcp_ev_kind */
+	u8		state;
+	u8		timer;		/* as in /proc/net/tcp: 0 none, 1 rtx, 2 keepalive/misc, 3 TW, 4 probe */
+	u8		retrans;
+	u8		shutdown;
+	u8		userlocks;
+	__be32		laddr;
+	__be32		raddr;
+	__be16		lport;
+	__be16		rport;
+	int		bound_dev_if;
+	u32		mark;
+	u32		rqueue;
+	u32		wqueue;
+	unsigned long	expires_ms;
+	kuid_t		uid;
+	unsigned long	ino;
+	u32		cookie[2];	/* INET_DIAG_NOCOOKIE if none */
+	bool		has_info;
+	struct atcp_info info;
+};
+
+struct atcp_diag_pos {
+	unsigned int	table;		/* 0 listeners, 1 connections, 2 done */
+	unsigned int	bucket;
+	unsigned int	skip;		/* entries of the bucket already reported */
+};
+
+typedef int (*atcp_diag_fn)(const struct atcp_diag_entry *e, void *arg);
+int atcp_diag_walk(struct net *net, u32 states, bool want_info,
+		   struct atcp_diag_pos *pos, atcp_diag_fn fn, void *arg);
 
 #endif /* _ATCP_H */

@@ -16,13 +16,17 @@
 #include <net/inet_common.h>
 #include "atcp.h"
 
-/* Parse MSS and window scale from a SYN's options. Returns false if malformed. */
-bool atcp_parse_syn_options(const struct tcphdr *th, struct atcp_syn_opts *opts)
+/* Parse the options of a segment. Returns false if they are malformed. */
+bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts)
 {
 	const u8 *ptr = (const u8 *)(th + 1);
 	int len = th->doff * 4 - sizeof(*th);
 
-	memset(opts, 0, sizeof(*opts));
+	opts->ts_present = false;
+	opts->num_sacks = 0;
+	opts->mss = 0;
+	opts->wscale_ok = false;
+	opts->sack_ok = false;
 	while (len > 0) {
 		u8 kind = *ptr, size;
 
@@ -38,11 +42,39 @@ bool atcp_parse_syn_options(const struct tcphdr *th, struct atcp_syn_opts *opts)
 		size = ptr[1];
 		if (size < 2 || size > len)
 			return false;
-		if (kind == ATCPOPT_MSS && size == ATCPOLEN_MSS)
-			opts->mss = get_unaligned_be16(ptr + 2);
-		else if (kind == ATCPOPT_WSCALE && size == ATCPOLEN_WSCALE) {
-			opts->wscale = min_t(u8, ptr[2], ATCP_MAX_WSCALE);
-			opts->wscale_ok = true;
+		switch (kind) {
+		case ATCPOPT_MSS:
+			if (size == ATCPOLEN_MSS && th->syn)
+				opts->mss = get_unaligned_be16(ptr + 2);
+			break;
+		case ATCPOPT_WSCALE:
+			if (size == ATCPOLEN_WSCALE && th->syn) {
+				opts->wscale = min_t(u8, ptr[2], ATCP_MAX_WSCALE);
+				opts->wscale_ok = true;
+			}
+			break;
+		case ATCPOPT_SACK_PERM:
+			if (size == ATCPOLEN_SACK_PERM && th->syn)
+				opts->sack_ok = true;
+			break;
+		case ATCPOPT_TIMESTAMP:
+			if (size == ATCPOLEN_TIMESTAMP) {
+				opts->ts_present = true;
+				opts->tsval = get_unaligned_be32(ptr + 2);
+				opts->tsecr = get_unaligned_be32(ptr + 6);
+			}
+			break;
+		case ATCPOPT_SACK:
+			if (size >= 10 && (size - 2) % 8 == 0 && !th->syn) {
+				unsigned int i, n = min((size - 2) / 8, ATCP_MAX_SACKS);
+
+				for (i = 0; i < n; i++) {
+					opts->sacks[i].start = get_unaligned_be32(ptr + 2 + 8 * i);
+					opts->sacks[i].end = get_unaligned_be32(ptr + 6 + 8 * i);
+				}
+				opts->num_sacks = n;
+			}
+			break;
 		}
 		ptr += size;
 		len -= size;
@@ -60,7 +92,7 @@ void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
 	cb->flags = atcp_flag_byte(th) & (ATCPHDR_FIN | ATCPHDR_SYN | ATCPHDR_RST |
 					 ATCPHDR_PSH | ATCPHDR_ACK);
 	cb->wnd = ntohs(th->window);
-	cb->retransmitted = 0;
+	cb->sacked = 0;
 }
 
 /* The peer aborted the connection (RST accepted). */
@@ -112,17 +144,19 @@ static bool atcp_sequence_ok(const struct atcp_sock *as, const struct atcp_skb_c
 	       !atcp_seq_after(cb->seq, as->rcv_nxt + atcp_receive_window(as));
 }
 
-static void atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+/* RTT sample from the timed segment (Karn), else from the echoed timestamp. */
+static void atcp_ack_rtt(struct sock *sk, const struct atcp_opts *opts, u32 ack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != as->send_head) {
-		if (atcp_seq_after(ATCP_SKB_CB(skb)->end_seq, ack))
-			break;
-		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		consume_skb(skb);
+	if (as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq)) {
+		as->rtt_timing = false;
+		atcp_rtt_sample(sk, div_u64(ktime_get_ns(), NSEC_PER_USEC) - as->rtt_start_us);
+	} else if (as->ts_ok && opts->ts_present && opts->tsecr && !as->retrans_out) {
+		u32 rtt_ms = atcp_ts_now() + as->ts_off - opts->tsecr;
+
+		if (rtt_ms < 60 * MSEC_PER_SEC)
+			atcp_rtt_sample(sk, rtt_ms * USEC_PER_MSEC);
 	}
 }
 
@@ -130,11 +164,13 @@ static void atcp_clean_rtx_queue(struct sock *sk, u32 ack)
  * Process the ACK field (RFC 9293 3.10.7.4 fifth check).  Returns false if
  * the segment must be dropped.
  */
-static bool atcp_ack(struct sock *sk, struct sk_buff *skb)
+static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opts *opts)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 prior_una = as->snd_una, prior_wnd = as->snd_wnd;
 	u32 ack = cb->ack_seq;
+	bool dupack;
 
 	if (atcp_seq_after(ack, as->snd_nxt)) {
 		/* ACK for something not yet sent */
@@ -155,32 +191,26 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb)
 		as->max_window = max(as->max_window, as->snd_wnd);
 	}
 
-	if (atcp_seq_after(ack, as->snd_una)) {
-		as->bytes_acked += ack - as->snd_una;
-		if (as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq)) {
-			as->rtt_timing = false;
-			atcp_rtt_sample(sk, div_u64(ktime_get_ns(), NSEC_PER_USEC) -
-					    as->rtt_start_us);
-		}
-		atcp_clean_rtx_queue(sk, ack);
+	/* RFC 5681 2: same ACK, no data, same window, data outstanding */
+	dupack = ack == prior_una && cb->end_seq == cb->seq && as->snd_wnd == prior_wnd &&
+		 as->packets_out;
+	if (atcp_seq_after(ack, prior_una)) {
+		as->bytes_acked += ack - prior_una;
+		atcp_ack_rtt(sk, opts, ack);
 		as->snd_una = ack;
 		as->retransmits = 0;
 		as->backoff = 0;
-		if (as->in_recovery) {
-			/* After a timeout, resend each hole as the ACKs reveal it. */
-			if (atcp_seq_before(ack, as->recover))
-				atcp_retransmit_head(sk);
-			else
-				as->in_recovery = false;
-		}
-		if (as->snd_una == as->snd_nxt)
+	}
+	atcp_ack_recovery(sk, opts, prior_una, dupack);
+	if (atcp_seq_after(ack, prior_una)) {
+		if (!as->packets_out)
 			sk_stop_timer(sk, &as->rtx_timer);
 		else
 			atcp_reset_rtx_timer(sk);
 		atcp_write_space(sk);
 	}
 	if (as->send_head)
-		atcp_push_pending(sk);
+		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
 	return true;
 }
 
@@ -320,7 +350,10 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
 
 	if (!atcp_seq_after(cb->end_seq, as->rcv_nxt)) {
-		/* entirely old: a retransmission we already have */
+		/* entirely old: a retransmission we already have (RFC 2883 D-SACK) */
+		as->dsack.start = cb->seq;
+		as->dsack.end = cb->end_seq;
+		as->dsack_pending = as->sack_ok;
 		atcp_send_ack(sk);
 		kfree_skb(skb);
 		return;
@@ -333,8 +366,12 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	skb_set_owner_r(skb, sk);
 
+	if (skb->len > as->rcv_mss)
+		as->rcv_mss = skb->len;
 	if (atcp_seq_after(cb->seq, as->rcv_nxt)) {
 		/* a hole before it: keep it and tell the sender at once */
+		as->ooo_last_seq = cb->seq;
+		as->quickack = ATCP_QUICKACK_SEGS;
 		atcp_ooo_insert(sk, skb);
 		atcp_send_ack(sk);
 		return;
@@ -355,7 +392,8 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		atcp_schedule_ack(sk);
 }
 
-static void atcp_apply_syn_options(struct sock *sk, const struct atcp_syn_opts *opts)
+/* Settle what both sides agreed on in the SYN exchange (active open). */
+static void atcp_apply_syn_options(struct sock *sk, const struct atcp_opts *opts)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	u16 peer_mss = opts->mss ? opts->mss : ATCP_DEFAULT_MSS;
@@ -363,13 +401,19 @@ static void atcp_apply_syn_options(struct sock *sk, const struct atcp_syn_opts *
 	as->mss = max_t(u16, min(as->advmss, peer_mss), ATCP_MIN_MSS);
 	if (as->user_mss)
 		as->mss = min(as->mss, as->user_mss);
-	if (opts->wscale_ok) {
-		as->wscale_ok = true;
+	if (as->wscale_ok && opts->wscale_ok) {
 		as->snd_wscale = opts->wscale;
 	} else {
 		as->wscale_ok = false;
 		as->snd_wscale = 0;
 		as->rcv_wscale = 0;
+	}
+	as->sack_ok = as->sack_ok && opts->sack_ok;
+	as->ts_ok = as->ts_ok && opts->ts_present;
+	if (as->ts_ok) {
+		as->ts_recent = opts->tsval;
+		as->ts_recent_stamp = jiffies;
+		as->mss -= ATCPOLEN_TS_ALIGNED;
 	}
 }
 
@@ -378,7 +422,7 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	struct atcp_syn_opts opts;
+	struct atcp_opts opts;
 
 	if (cb->flags & ATCPHDR_ACK) {
 		if (!atcp_seq_after(cb->ack_seq, as->iss) ||
@@ -392,7 +436,7 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			atcp_reset(sk);
 		goto discard;
 	}
-	if (!(cb->flags & ATCPHDR_SYN) || !atcp_parse_syn_options(tcp_hdr(skb), &opts))
+	if (!(cb->flags & ATCPHDR_SYN) || !atcp_parse_options(tcp_hdr(skb), &opts))
 		goto discard;
 
 	atcp_apply_syn_options(sk, &opts);
@@ -404,11 +448,13 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	as->max_window = as->snd_wnd;
 	as->snd_wl1 = cb->seq;
 	as->snd_wl2 = cb->ack_seq;
+	as->rcv_tstamp = jiffies;
 
 	if (cb->flags & ATCPHDR_ACK) {
-		atcp_ack(sk, skb);
+		atcp_ack(sk, skb, &opts);
 		as->rcv_wup = as->rcv_nxt;
 		atcp_set_state(sk, TCP_ESTABLISHED);
+		as->quickack = ATCP_QUICKACK_SEGS;
 		atcp_send_ack(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
@@ -424,18 +470,53 @@ discard:
 	kfree_skb(skb);
 }
 
+/*
+ * RFC 7323 5: a segment whose timestamp is older than the last one echoed
+ * belongs to an earlier incarnation of the sequence space (PAWS).
+ */
+static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts *opts)
+{
+	if (!as->ts_ok || !opts->ts_present)
+		return false;
+	if ((s32)(opts->tsval - as->ts_recent) >= 0)
+		return false;
+	return !time_after(jiffies, as->ts_recent_stamp + ATCP_PAWS_IDLE);
+}
+
+/* RFC 7323 4.3: remember the timestamp to echo from the segment at the left edge. */
+static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *opts,
+				 const struct atcp_skb_cb *cb)
+{
+	if (as->ts_ok && opts->ts_present && !atcp_seq_after(cb->seq, as->last_ack_sent)) {
+		as->ts_recent = opts->tsval;
+		as->ts_recent_stamp = jiffies;
+	}
+}
+
 /* Every synchronized state of a full socket (RFC 9293 3.10.7.4). */
 static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	struct atcp_opts opts;
 
+	if (!atcp_parse_options(tcp_hdr(skb), &opts)) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_INERRS);
+		goto discard;
+	}
+	if (atcp_paws_reject(as, &opts) && !(cb->flags & ATCPHDR_RST)) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_PAWSDROPS);
+		atcp_send_ack(sk);
+		goto discard;
+	}
 	if (!atcp_sequence_ok(as, cb)) {
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTOFWINDOW);
 		if (!(cb->flags & ATCPHDR_RST))
 			atcp_send_ack(sk);
 		goto discard;
 	}
+	as->rcv_tstamp = jiffies;
+	as->keepalive_sent = 0;
 	if (cb->flags & ATCPHDR_RST) {
 		if (cb->seq == as->rcv_nxt)
 			atcp_reset(sk);
@@ -449,6 +530,7 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & ATCPHDR_ACK))
 		goto discard;
+	atcp_store_ts_recent(as, &opts, cb);
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!atcp_seq_after(cb->ack_seq, as->snd_una) ||
@@ -463,7 +545,7 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		}
 	}
-	if (!atcp_ack(sk, skb))
+	if (!atcp_ack(sk, skb, &opts))
 		goto discard;
 	if (as->fin_queued && as->snd_una == as->write_seq && !atcp_fin_acked(sk))
 		goto discard;
@@ -490,6 +572,7 @@ int atcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
+	atcp_set_cause(sk, ATCP_CAUSE_SEGMENT, atcp_flag_byte(tcp_hdr(skb)));
 	atcp_fill_cb(skb, tcp_hdr(skb));
 	as->segs_in++;
 

@@ -38,6 +38,7 @@ void atcp_set_state(struct sock *sk, int state)
 
 	if (old == state)
 		return;
+	atcp_nl_state_change(sk, old, state);
 	if (state == TCP_ESTABLISHED && old == TCP_SYN_SENT)
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ACTIVEOPENS);
 	if (state == TCP_CLOSE) {
@@ -46,6 +47,10 @@ void atcp_set_state(struct sock *sk, int state)
 			atcp_put_port(sk);
 	}
 	inet_sk_set_state(sk, state);
+	if (state == TCP_ESTABLISHED) {
+		atcp_sk(sk)->rcv_tstamp = jiffies;
+		atcp_reset_keepalive(sk);
+	}
 }
 
 static void atcp_purge_queues(struct sock *sk)
@@ -124,6 +129,7 @@ struct proto atcp_prot = {
 	.init		= atcp_init_sock,
 	.destroy	= atcp_destroy_proto,
 	.shutdown	= atcp_shutdown,
+	.keepalive	= atcp_set_keepalive,
 	.setsockopt	= atcp_setsockopt,
 	.getsockopt	= atcp_getsockopt,
 	.sendmsg	= atcp_sendmsg,
@@ -224,8 +230,14 @@ static int __init atcp_init(void)
 	if (err)
 		goto out_pernet;
 	inet_register_protosw(&atcp_protosw);
+	err = atcp_netlink_init();
+	if (err)
+		goto out_protosw;
 	return 0;
 
+out_protosw:
+	inet_unregister_protosw(&atcp_protosw);
+	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
 out_pernet:
 	unregister_pernet_subsys(&atcp_net_ops);
 out_proto:
@@ -235,6 +247,7 @@ out_proto:
 
 static void __exit atcp_exit(void)
 {
+	atcp_netlink_exit();
 	inet_unregister_protosw(&atcp_protosw);
 	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
 	unregister_pernet_subsys(&atcp_net_ops);

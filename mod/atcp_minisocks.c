@@ -58,6 +58,8 @@ static void atcp_req_timer_fn(struct timer_list *t)
 	}
 	if (req->retries >= READ_ONCE(atcp_sk_net(lsk)->synack_retries)) {
 		ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_LISTENDROPS);
+		atcp_nl_req_event(req, TCP_SYN_RECV, TCP_CLOSE, ATCP_CAUSE_TIMER,
+				  ATCP_TIMER_RETRANSMIT);
 		atcp_req_unlink(lsk, req);
 		goto out;
 	}
@@ -79,7 +81,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	struct atcp_sock *las = atcp_sk(lsk);
 	const struct tcphdr *th = tcp_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
-	struct atcp_syn_opts opts;
+	struct atcp_opts opts;
 	struct atcp_request *req;
 
 	if (sk_acceptq_is_full(lsk)) {
@@ -87,7 +89,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (las->req_count >= READ_ONCE(an->max_syn_backlog) ||
-	    !atcp_parse_syn_options(th, &opts))
+	    !atcp_parse_options(th, &opts))
 		goto drop;
 
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
@@ -104,9 +106,13 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	req->irs = ATCP_SKB_CB(skb)->seq;
 	req->iss = atcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
 	req->peer_mss = opts.mss ? opts.mss : ATCP_DEFAULT_MSS;
-	req->wscale_ok = opts.wscale_ok;
+	req->wscale_ok = opts.wscale_ok && READ_ONCE(an->window_scaling);
 	req->snd_wscale = opts.wscale;
-	req->rcv_wscale = opts.wscale_ok ?
+	req->sack_ok = opts.sack_ok && READ_ONCE(an->sack);
+	req->ts_ok = opts.ts_present && READ_ONCE(an->timestamps);
+	req->ts_recent = opts.tsval;
+	req->ts_off = get_random_u32();
+	req->rcv_wscale = req->wscale_ok ?
 			  atcp_choose_wscale(max(READ_ONCE(lsk->sk_rcvbuf), 4 * ATCP_DEFAULT_BUF)) : 0;
 	req->bound_dev_if = lsk->sk_bound_dev_if;
 	req->born = jiffies;
@@ -115,6 +121,8 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	list_add_tail(&req->list, &las->requests);
 	las->req_count++;
 	atcp_ehash_insert(an, &req->ent);
+	atcp_nl_req_event(req, TCP_LISTEN, TCP_SYN_RECV, ATCP_CAUSE_SEGMENT,
+			  ATCP_SKB_CB(skb)->flags);
 	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req));
 	atcp_send_synack_req(req, lsk);
 drop:
@@ -206,6 +214,15 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 	as->snd_wscale = req->snd_wscale;
 	as->rcv_wscale = req->rcv_wscale;
 	as->mss = max_t(u16, min(as->advmss, req->peer_mss), ATCP_MIN_MSS);
+	as->sack_ok = req->sack_ok;
+	as->ts_ok = req->ts_ok;
+	as->ts_off = req->ts_off;
+	as->ts_recent = req->ts_recent;
+	as->ts_recent_stamp = jiffies;
+	if (as->ts_ok)
+		as->mss -= ATCPOLEN_TS_ALIGNED;
+	as->rcv_tstamp = jiffies;
+	atcp_cong_init(sk);
 	as->snd_wnd = (u32)cb->wnd << as->snd_wscale;
 	as->max_window = as->snd_wnd;
 	as->snd_wl1 = cb->seq;
@@ -256,6 +273,7 @@ static void atcp_req_complete(struct sock *lsk, struct atcp_request *req, struct
 	if (timer_delete(&req->timer))
 		atcp_req_put(req);
 
+	atcp_set_cause(child, ATCP_CAUSE_SEGMENT, ATCP_SKB_CB(skb)->flags);
 	atcp_set_state(child, TCP_ESTABLISHED);
 	ATCP_INC_STATS(an, ATCP_MIB_PASSIVEOPENS);
 	list_add_tail(&atcp_sk(child)->accept_node, &atcp_sk(lsk)->accept_queue);
@@ -285,8 +303,12 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 		goto drop;
 	}
 	if (cb->flags & ATCPHDR_RST) {
-		if (cb->seq == rcv_nxt)
+		if (cb->seq == rcv_nxt) {
+			/* RFC 9293 3.10.7.4: a passive open returns to LISTEN */
+			atcp_nl_req_event(req, TCP_SYN_RECV, TCP_LISTEN, ATCP_CAUSE_SEGMENT,
+					  cb->flags);
 			atcp_req_unlink(lsk, req);
+		}
 		goto drop;
 	}
 	if (cb->flags & ATCPHDR_SYN)
@@ -369,6 +391,8 @@ void atcp_listen_stop(struct sock *sk)
 	list_for_each_entry_safe(req, tmp, &as->requests, list) {
 		refcount_inc(&req->refcnt);
 		spin_lock_bh(&sk->sk_lock.slock);
+		atcp_nl_req_event(req, TCP_SYN_RECV, TCP_CLOSE, READ_ONCE(as->ev_cause),
+				  READ_ONCE(as->ev_detail));
 		atcp_req_unlink(sk, req);
 		spin_unlock_bh(&sk->sk_lock.slock);
 		if (timer_delete_sync(&req->timer))
@@ -413,10 +437,12 @@ static bool atcp_tw_unhash(struct atcp_net *an, struct atcp_tw *tw)
 	return unhashed;
 }
 
-static void atcp_tw_kill(struct atcp_net *an, struct atcp_tw *tw)
+static void atcp_tw_kill(struct atcp_net *an, struct atcp_tw *tw, u8 flags)
 {
-	if (atcp_tw_unhash(an, tw))
+	if (atcp_tw_unhash(an, tw)) {
+		atcp_nl_tw_event(an, tw, ATCP_CAUSE_SEGMENT, flags);
 		atcp_tw_put(tw);
+	}
 	if (timer_delete(&tw->timer))
 		atcp_tw_put(tw);
 }
@@ -425,9 +451,12 @@ static void atcp_tw_kill(struct atcp_net *an, struct atcp_tw *tw)
 static void atcp_tw_timer_fn(struct timer_list *t)
 {
 	struct atcp_tw *tw = from_timer(tw, t, timer);
+	struct atcp_net *an = atcp_pernet(read_pnet(&tw->net));
 
-	if (atcp_tw_unhash(atcp_pernet(read_pnet(&tw->net)), tw))
+	if (atcp_tw_unhash(an, tw)) {
+		atcp_nl_tw_event(an, tw, ATCP_CAUSE_TIMER, ATCP_TIMER_TIME_WAIT);
 		atcp_tw_put(tw);
+	}
 	atcp_tw_put(tw);
 }
 
@@ -464,6 +493,9 @@ void atcp_time_wait(struct sock *sk)
 	tw->rcv_nxt = as->rcv_nxt;
 	tw->rcv_wnd = as->rcv_wnd;
 	tw->rcv_wscale = as->rcv_wscale;
+	tw->ts_ok = as->ts_ok;
+	tw->ts_recent = as->ts_recent;
+	tw->ts_off = as->ts_off;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
 	tw->uid = sock_i_uid(sk);
 	timer_setup(&tw->timer, atcp_tw_timer_fn, 0);
@@ -513,13 +545,13 @@ int atcp_tw_rcv(struct atcp_tw *tw, struct sk_buff *skb)
 	if (cb->flags & ATCPHDR_RST) {
 		/* an exact RST ends TIME_WAIT early, as Linux TCP does by default */
 		if (cb->seq == tw->rcv_nxt)
-			atcp_tw_kill(an, tw);
+			atcp_tw_kill(an, tw, cb->flags);
 		goto consumed;
 	}
 	if ((cb->flags & ATCPHDR_SYN) && !(cb->flags & ATCPHDR_ACK) &&
 	    atcp_seq_after(cb->seq, tw->rcv_nxt)) {
 		/* RFC 9293 3.10.7.4: a new incarnation may start */
-		atcp_tw_kill(an, tw);
+		atcp_tw_kill(an, tw, cb->flags);
 		atcp_tw_put(tw);
 		return true;
 	}

@@ -69,15 +69,89 @@ u32 atcp_select_window(struct sock *sk)
 	return scaled;
 }
 
-/* Options carried by a SYN or SYN-ACK: MSS, then NOP + window scale. */
-static unsigned int atcp_write_syn_options(__be32 *ptr, u16 mss, bool wscale_ok, u8 wscale)
+u32 atcp_ts_now(void)
 {
-	*ptr++ = htonl((ATCPOPT_MSS << 24) | (ATCPOLEN_MSS << 16) | mss);
-	if (!wscale_ok)
-		return ATCPOLEN_MSS;
-	*ptr = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_WSCALE << 16) |
-		     (ATCPOLEN_WSCALE << 8) | wscale);
-	return ATCPOLEN_MSS + 4;
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
+}
+
+/*
+ * Write the options of one segment in the layout Linux uses (MSS, SACK-
+ * permitted folded into the timestamp's padding, NOP + window scale, NOP +
+ * NOP + SACK blocks).  Returns the length in bytes, a multiple of 4.
+ */
+static unsigned int atcp_write_options(__be32 *ptr, const struct atcp_optspec *o)
+{
+	__be32 *start = ptr;
+	unsigned int i;
+
+	if (o->mss)
+		*ptr++ = htonl((ATCPOPT_MSS << 24) | (ATCPOLEN_MSS << 16) | o->mss);
+	if (o->ts) {
+		if (o->sack_perm)
+			*ptr++ = htonl((ATCPOPT_SACK_PERM << 24) | (ATCPOLEN_SACK_PERM << 16) |
+				       (ATCPOPT_TIMESTAMP << 8) | ATCPOLEN_TIMESTAMP);
+		else
+			*ptr++ = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_NOP << 16) |
+				       (ATCPOPT_TIMESTAMP << 8) | ATCPOLEN_TIMESTAMP);
+		*ptr++ = htonl(o->tsval);
+		*ptr++ = htonl(o->tsecr);
+	} else if (o->sack_perm) {
+		*ptr++ = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_NOP << 16) |
+			       (ATCPOPT_SACK_PERM << 8) | ATCPOLEN_SACK_PERM);
+	}
+	if (o->wscale_ok)
+		*ptr++ = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_WSCALE << 16) |
+			       (ATCPOLEN_WSCALE << 8) | o->wscale);
+	if (o->num_sacks) {
+		*ptr++ = htonl((ATCPOPT_NOP << 24) | (ATCPOPT_NOP << 16) |
+			       (ATCPOPT_SACK << 8) | (2 + 8 * o->num_sacks));
+		for (i = 0; i < o->num_sacks; i++) {
+			*ptr++ = htonl(o->sacks[i].start);
+			*ptr++ = htonl(o->sacks[i].end);
+		}
+	}
+	return (ptr - start) * 4;
+}
+
+/*
+ * SACK blocks for an ACK (RFC 2018 4): a pending D-SACK first (RFC 2883),
+ * then the block holding the latest out-of-order arrival, then the others.
+ */
+static unsigned int atcp_sack_blocks(struct atcp_sock *as, struct atcp_sack_block *out,
+				     unsigned int max)
+{
+	struct atcp_sack_block ranges[ATCP_MAX_SACKS + 4];
+	unsigned int n = 0, nr = 0, i, first = 0;
+	struct sk_buff *skb;
+
+	if (as->dsack_pending) {
+		out[n++] = as->dsack;
+		as->dsack_pending = false;
+	}
+	skb_queue_walk(&as->ooo_queue, skb) {
+		u32 seq = ATCP_SKB_CB(skb)->seq, end = ATCP_SKB_CB(skb)->end_seq;
+
+		if (nr && !atcp_seq_after(seq, ranges[nr - 1].end)) {
+			if (atcp_seq_after(end, ranges[nr - 1].end))
+				ranges[nr - 1].end = end;
+			continue;
+		}
+		if (nr == ARRAY_SIZE(ranges))
+			break;
+		ranges[nr].start = seq;
+		ranges[nr].end = end;
+		nr++;
+	}
+	for (i = 0; i < nr; i++)
+		if (!atcp_seq_before(as->ooo_last_seq, ranges[i].start) &&
+		    atcp_seq_before(as->ooo_last_seq, ranges[i].end))
+			first = i;
+	if (nr && n < max)
+		out[n++] = ranges[first];
+	for (i = nr; i-- > 0 && n < max;)
+		if (i != first)
+			out[n++] = ranges[i];
+	return n;
 }
 
 static void atcp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr, bool offload)
@@ -116,19 +190,35 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	struct inet_sock *inet = inet_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(oskb);
 	struct sk_buff *skb = oskb;
-	__be32 opts[2];
-	unsigned int opt_len = 0;
+	struct atcp_sack_block sacks[ATCP_MAX_SACKS];
+	struct atcp_optspec o = { };
+	__be32 opts[ATCP_MAX_OPT_SPACE / 4];
+	unsigned int opt_len;
 	struct tcphdr *th;
 	u8 flags = cb->flags;
 	u32 win;
 	int err;
 
-	if (flags & ATCPHDR_SYN)
-		opt_len = atcp_write_syn_options(opts, as->advmss,
-						 sk->sk_state == TCP_SYN_SENT || as->wscale_ok,
-						 as->rcv_wscale);
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= ATCPHDR_ACK;
+	if (flags & ATCPHDR_SYN) {
+		/* our SYN offers what the netns allows; a SYN-ACK echoes the peer */
+		o.mss = as->advmss;
+		o.wscale_ok = as->wscale_ok;
+		o.wscale = as->rcv_wscale;
+		o.sack_perm = as->sack_ok;
+	}
+	if (as->ts_ok) {
+		o.ts = true;
+		o.tsval = atcp_ts_now() + as->ts_off;
+		o.tsecr = (flags & ATCPHDR_ACK) ? as->ts_recent : 0;
+	}
+	if (as->sack_ok && !(flags & (ATCPHDR_SYN | ATCPHDR_FIN | ATCPHDR_RST)) && !oskb->len &&
+	    (as->dsack_pending || !skb_queue_empty(&as->ooo_queue))) {
+		o.sacks = sacks;
+		o.num_sacks = atcp_sack_blocks(as, sacks, ATCP_MAX_SACKS - as->ts_ok);
+	}
+	opt_len = atcp_write_options(opts, &o);
 	if (flags & ATCPHDR_SYN)
 		win = min_t(u32, atcp_free_space(sk), ATCP_MAX_WINDOW);
 	else
@@ -178,7 +268,7 @@ static struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, g
 	ATCP_SKB_CB(skb)->seq = seq;
 	ATCP_SKB_CB(skb)->end_seq = seq;
 	ATCP_SKB_CB(skb)->flags = flags;
-	ATCP_SKB_CB(skb)->retransmitted = 0;
+	ATCP_SKB_CB(skb)->sacked = 0;
 	return skb;
 }
 
@@ -215,29 +305,67 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/* Segments in flight by RFC 6675's estimate: sent, not SACKed, not lost, plus resends. */
+u32 atcp_pipe(const struct atcp_sock *as)
+{
+	return as->packets_out - as->sacked_out - as->lost_out + as->retrans_out;
+}
+
 /*
- * Send what the peer's window allows from the send head.  Any context,
- * socket locked.  Returns the number of segments sent.
+ * Should a partial segment wait?  Nagle (RFC 896): while data is in flight,
+ * unless ATCP_NODELAY.  ATCP_CORK and MSG_MORE hold it until pushed.
  */
-int atcp_write_xmit(struct sock *sk)
+static bool atcp_hold_partial(struct sock *sk, struct sk_buff *skb, int push)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+
+	if (skb->len >= as->mss || (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN) ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb) || push == ATCP_PUSH_FORCE)
+		return false;
+	if (as->cork || push == ATCP_PUSH_MORE)
+		return true;
+	return !as->nodelay && as->packets_out;
+}
+
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart from IW. */
+static void atcp_cwnd_restart(struct atcp_sock *as)
+{
+	if (!as->packets_out && as->lsnd_time &&
+	    time_after(jiffies, as->lsnd_time + as->rto))
+		as->cwnd = min_t(u32, as->cwnd, ATCP_INIT_CWND);
+}
+
+/*
+ * Send what the peer's window and the congestion window allow from the
+ * send head.  Any context, socket locked.  Returns the segments sent.
+ */
+int atcp_write_xmit(struct sock *sk, int push)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	bool wnd_limited = false;
 	struct sk_buff *skb;
 	int sent = 0;
 
+	atcp_cwnd_restart(as);
 	while ((skb = as->send_head)) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 		u32 wnd_end = as->snd_una + as->snd_wnd;
 		bool fin_only = cb->end_seq - cb->seq == 1 && (cb->flags & ATCPHDR_FIN);
 
+		if (atcp_pipe(as) >= as->cwnd && !fin_only)
+			break;
 		if (atcp_seq_after(cb->end_seq, wnd_end) && !fin_only) {
 			u32 usable = atcp_seq_after(wnd_end, as->snd_nxt) ? wnd_end - as->snd_nxt : 0;
 
 			/* Nothing in flight and part of the window free: send what fits. */
 			if (as->snd_nxt != as->snd_una || !usable || usable >= skb->len ||
-			    atcp_fragment(sk, skb, usable))
+			    atcp_fragment(sk, skb, usable)) {
+				wnd_limited = true;
 				break;
+			}
 		}
+		if (atcp_hold_partial(sk, skb, push))
+			break;
 		if (atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
 			break;
 		if (!as->rtt_timing) {
@@ -246,16 +374,17 @@ int atcp_write_xmit(struct sock *sk)
 			as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
 		}
 		as->snd_nxt = cb->end_seq;
+		as->packets_out++;
 		as->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb_queue_next(&sk->sk_write_queue, skb);
 		sent++;
 	}
 	if (sent) {
+		as->lsnd_time = jiffies;
 		as->probing = false;
 		if (!timer_pending(&as->rtx_timer))
 			atcp_reset_rtx_timer(sk);
-	} else if (as->send_head && as->snd_nxt == as->snd_una &&
-		   !timer_pending(&as->rtx_timer)) {
+	} else if (wnd_limited && !as->packets_out && !timer_pending(&as->rtx_timer)) {
 		/* Window closed with nothing in flight: start probing it. */
 		as->probing = true;
 		atcp_reset_rtx_timer(sk);
@@ -264,11 +393,11 @@ int atcp_write_xmit(struct sock *sk)
 }
 
 /* Push queued data if the connection can carry it. */
-void atcp_push_pending(struct sock *sk)
+void atcp_push_pending(struct sock *sk, int push)
 {
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				   TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK))
-		atcp_write_xmit(sk);
+		atcp_write_xmit(sk, push);
 }
 
 /* process context: queue and send the SYN of an active open */
@@ -287,6 +416,7 @@ int atcp_send_syn(struct sock *sk)
 	atcp_queue_skb(sk, skb);
 	as->send_head = NULL;
 	as->snd_nxt = as->iss + 1;
+	as->packets_out = 1;
 	as->rtt_timing = true;
 	as->rtt_seq = as->iss + 1;
 	as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
@@ -357,7 +487,7 @@ void atcp_send_fin(struct sock *sk)
 		atcp_queue_skb(sk, skb);
 	}
 	as->write_seq++;
-	atcp_write_xmit(sk);
+	atcp_write_xmit(sk, ATCP_PUSH_FORCE);
 }
 
 /* Abort the connection towards the peer: RST with our current sequence number. */
@@ -373,19 +503,25 @@ void atcp_send_active_rst(struct sock *sk, gfp_t gfp)
 	atcp_transmit_skb(sk, skb, false, gfp);
 }
 
-/* Resend the oldest unacknowledged segment (timer or recovery, socket locked). */
-int atcp_retransmit_head(struct sock *sk)
+/* Resend one segment of the write queue (timer or recovery, socket locked). */
+int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	int err;
 
-	if (!skb || skb == as->send_head)
-		return 0;
-	ATCP_SKB_CB(skb)->retransmitted = 1;
+	err = atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
+	if (err)
+		return err;
+	if (!(cb->sacked & ATCP_SKB_RETRANS))
+		as->retrans_out++;
+	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;
 	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
+	if (!as->retrans_stamp)
+		as->retrans_stamp = jiffies;
 	as->total_retrans++;
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRANSSEGS);
-	return atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
+	return 0;
 }
 
 void atcp_write_queue_purge(struct sock *sk)
@@ -397,6 +533,10 @@ void atcp_write_queue_purge(struct sock *sk)
 		__kfree_skb(skb);
 	}
 	atcp_sk(sk)->send_head = NULL;
+	atcp_sk(sk)->packets_out = 0;
+	atcp_sk(sk)->sacked_out = 0;
+	atcp_sk(sk)->lost_out = 0;
+	atcp_sk(sk)->retrans_out = 0;
 }
 
 /* Decide how to acknowledge data just received: now, or after the delayed-ACK timer. */
@@ -404,6 +544,11 @@ void atcp_schedule_ack(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
+	if (as->quickack) {
+		as->quickack--;
+		atcp_send_ack(sk);
+		return;
+	}
 	if (++as->unacked_segs >= 2) {
 		atcp_send_ack(sk);
 		return;
@@ -441,18 +586,17 @@ struct atcp_reply {
 	u32	seq;
 	u32	ack;
 	u8	flags;
-	bool	syn_opts;
-	bool	wscale_ok;
-	u8	wscale;
 	u16	window;
 	int	oif;
+	struct atcp_optspec opts;	/* .mss = 1: fill in from the route */
 };
 
 static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 {
 	struct atcp_net *an = atcp_pernet(net);
-	__be32 opts[2];
-	unsigned int opt_len = 0;
+	struct atcp_optspec o = r->opts;
+	__be32 opts[ATCP_MAX_OPT_SPACE / 4];
+	unsigned int opt_len;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct sk_buff *skb;
@@ -465,9 +609,9 @@ static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 	if (IS_ERR(rt))
 		return;
 
-	if (r->syn_opts)
-		opt_len = atcp_write_syn_options(opts, atcp_mss_for_mtu(dst_mtu(&rt->dst)),
-						 r->wscale_ok, r->wscale);
+	if (o.mss)
+		o.mss = atcp_mss_for_mtu(dst_mtu(&rt->dst));
+	opt_len = atcp_write_options(opts, &o);
 	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
 	if (!skb) {
 		ip_rt_put(rt);
@@ -538,9 +682,13 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 		.sport = req->ent.lport, .dport = req->ent.rport,
 		.seq = req->iss, .ack = req->irs + 1,
 		.flags = ATCPHDR_SYN | ATCPHDR_ACK,
-		.syn_opts = true, .wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
 		.window = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW),
 		.oif = req->bound_dev_if,
+		.opts = {
+			.mss = 1, .wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
+			.sack_perm = req->sack_ok, .ts = req->ts_ok,
+			.tsval = atcp_ts_now() + req->ts_off, .tsecr = req->ts_recent,
+		},
 	};
 
 	atcp_send_reply(sock_net(lsk), &r);
@@ -556,6 +704,10 @@ void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw)
 		.flags = ATCPHDR_ACK,
 		.window = min_t(u32, tw->rcv_wnd >> tw->rcv_wscale, ATCP_MAX_WINDOW),
 		.oif = tw->bound_dev_if,
+		.opts = {
+			.ts = tw->ts_ok,
+			.tsval = atcp_ts_now() + tw->ts_off, .tsecr = tw->ts_recent,
+		},
 	};
 
 	atcp_send_reply(net, &r);

@@ -158,7 +158,7 @@ static const struct seq_operations atcp_proc_ops = {
 	.show	= atcp_proc_show,
 };
 
-static const char * const atcp_mib_names[ATCP_MIB_MAX] = {
+const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
 	[ATCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
 	[ATCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
@@ -177,6 +177,8 @@ static const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_BACKLOGDROPS]		= "BacklogDrop",
 	[ATCP_MIB_RCVBUFDROPS]		= "RcvbufDrop",
 	[ATCP_MIB_NOSOCKET]		= "NoSocket",
+	[ATCP_MIB_PAWSDROPS]		= "PAWSEstab",
+	[ATCP_MIB_CURRESTAB]		= "CurrEstab",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)
@@ -196,6 +198,7 @@ static int atcp_snmp_show(struct seq_file *seq, void *v)
 	for (i = 0; i < ATCP_MIB_MAX; i++)
 		seq_printf(seq, " %llu", sum[i]);
 	seq_printf(seq, " %d\n", atomic_read(&an->tw_count));
+	atcp_nl_snmp_show_edges(seq, an);
 	return 0;
 }
 

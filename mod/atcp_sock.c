@@ -11,13 +11,21 @@
 #include <net/inet_common.h>
 #include "atcp.h"
 
+/* Everything a new connection starts from; process context, socket locked. */
 static void atcp_reset_connection_state(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_net *an = atcp_sk_net(sk);
 
 	as->fin_queued = false;
-	as->in_recovery = false;
 	as->probing = false;
+	as->ca_state = ATCP_CA_OPEN;
+	as->dupacks = 0;
+	as->retrans_stamp = 0;
+	as->keepalive_sent = 0;
+	as->dsack_pending = false;
+	as->quickack = 0;
+	as->rate_stamp_us = 0;
 	as->rtt_timing = false;
 	as->ack_pending = false;
 	as->unacked_segs = 0;
@@ -27,10 +35,15 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->rttvar_us = 0;
 	as->snd_wnd = 0;
 	as->max_window = 0;
-	as->wscale_ok = false;
+	/* what our SYN will offer (RFC 7323, RFC 2018) */
+	as->wscale_ok = READ_ONCE(an->window_scaling);
+	as->sack_ok = READ_ONCE(an->sack);
+	as->ts_ok = READ_ONCE(an->timestamps);
+	as->ts_off = get_random_u32();
 	as->snd_wscale = 0;
 	as->rcv_wscale = 0;
-	as->rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_initial_ms));
+	as->rto = atcp_ms_to_jiffies(READ_ONCE(an->rto_initial_ms));
+	atcp_cong_init(sk);
 }
 
 int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
@@ -42,6 +55,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct rtable *rt;
 	int err;
 
+	atcp_set_cause(sk, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_CONNECT);
 	if (addr_len < sizeof(*usin))
 		return -EINVAL;
 	if (usin->sin_family != AF_INET)
@@ -81,7 +95,9 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	if (as->user_mss)
 		as->advmss = min(as->advmss, as->user_mss);
 	as->mss = as->advmss;
-	as->rcv_wscale = atcp_choose_wscale(max(READ_ONCE(sk->sk_rcvbuf), 4 * ATCP_DEFAULT_BUF));
+	if (as->wscale_ok)
+		as->rcv_wscale = atcp_choose_wscale(max(READ_ONCE(sk->sk_rcvbuf),
+							4 * ATCP_DEFAULT_BUF));
 	as->iss = atcp_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			   inet->inet_dport);
 	atcp_set_state(sk, TCP_SYN_SENT);
@@ -100,6 +116,7 @@ int atcp_disconnect(struct sock *sk, int flags)
 	int old_state = sk->sk_state;
 	struct inet_sock *inet = inet_sk(sk);
 
+	atcp_set_cause(sk, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_DISCONNECT);
 	if (old_state == TCP_LISTEN) {
 		atcp_set_state(sk, TCP_CLOSE);
 		atcp_listen_stop(sk);
@@ -192,6 +209,7 @@ static int atcp_listen(struct socket *sock, int backlog)
 	int err = -EINVAL;
 
 	lock_sock(sk);
+	atcp_set_cause(sk, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_LISTEN);
 	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
 		goto out;
 	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
@@ -233,6 +251,7 @@ static bool atcp_close_state(struct sock *sk)
 
 void atcp_shutdown(struct sock *sk, int how)
 {
+	atcp_set_cause(sk, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_SHUTDOWN);
 	if (!(how & SEND_SHUTDOWN))
 		return;
 	if (atcp_close_state(sk))
@@ -272,6 +291,7 @@ static bool atcp_unread_data(struct sock *sk)
 void atcp_close(struct sock *sk, long timeout)
 {
 	lock_sock(sk);
+	atcp_set_cause(sk, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_CLOSE);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 
 	if (sk->sk_state == TCP_LISTEN) {
@@ -378,7 +398,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			ATCP_SKB_CB(skb)->seq = as->write_seq;
 			ATCP_SKB_CB(skb)->end_seq = as->write_seq;
 			ATCP_SKB_CB(skb)->flags = 0;
-			ATCP_SKB_CB(skb)->retransmitted = 0;
+			ATCP_SKB_CB(skb)->sacked = 0;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_queued_add(sk, skb->truesize);
 			if (!as->send_head)
@@ -410,18 +430,18 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		atcp_push_pending(sk);
+		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
-	atcp_push_pending(sk);
+	atcp_push_pending(sk, (flags & MSG_MORE) ? ATCP_PUSH_MORE : ATCP_PUSH_NORMAL);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
-		atcp_push_pending(sk);
+		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
 		release_sock(sk);
 		return copied;
 	}
@@ -604,11 +624,10 @@ static int atcp_sock_ioctl(struct socket *sock, unsigned int cmd, unsigned long 
 void atcp_get_info(struct sock *sk, struct atcp_info *info)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	struct sk_buff *skb;
-	u32 in_flight = 0;
 
 	memset(info, 0, sizeof(*info));
 	info->state = inet_sk_state_load(sk);
+	info->ca_state = as->ca_state;
 	info->retransmits = as->retransmits;
 	info->backoff = as->backoff;
 	if (as->wscale_ok) {
@@ -616,6 +635,10 @@ void atcp_get_info(struct sock *sk, struct atcp_info *info)
 		info->snd_wscale = as->snd_wscale;
 		info->rcv_wscale = as->rcv_wscale;
 	}
+	if (as->sack_ok)
+		info->options |= ATCPI_OPT_SACK;
+	if (as->ts_ok)
+		info->options |= ATCPI_OPT_TIMESTAMPS;
 	info->rto_us = jiffies_to_usecs(as->rto);
 	info->ato_us = READ_ONCE(atcp_sk_net(sk)->delack_ms) * USEC_PER_MSEC;
 	info->snd_mss = as->mss;
@@ -630,20 +653,69 @@ void atcp_get_info(struct sock *sk, struct atcp_info *info)
 	info->rcv_wnd = as->rcv_wnd;
 	info->srtt_us = as->srtt_us;
 	info->rttvar_us = as->rttvar_us;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == as->send_head)
-			break;
-		in_flight++;
-	}
-	info->unacked = in_flight;
-	info->retrans = as->in_recovery ? 1 : 0;
+	info->snd_cwnd = as->cwnd;
+	info->snd_ssthresh = as->ssthresh;
+	info->unacked = as->packets_out;
+	info->sacked = as->sacked_out;
+	info->lost = as->lost_out;
+	info->retrans = as->retrans_out;
 	info->total_retrans = as->total_retrans;
 	info->bytes_acked = as->bytes_acked;
 	info->bytes_received = as->bytes_received;
 	info->segs_out = as->segs_out;
 	info->segs_in = as->segs_in;
+	info->delivery_rate = as->delivery_rate;
 }
 
+/* TCP_INFO for programs written for TCP: the same facts in struct tcp_info. */
+static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_info ai;
+
+	atcp_get_info(sk, &ai);
+	memset(ti, 0, sizeof(*ti));
+	ti->tcpi_state = ai.state;
+	ti->tcpi_ca_state = ai.ca_state;
+	ti->tcpi_retransmits = ai.retransmits;
+	ti->tcpi_probes = as->keepalive_sent;
+	ti->tcpi_backoff = ai.backoff;
+	if (ai.options & ATCPI_OPT_TIMESTAMPS)
+		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ai.options & ATCPI_OPT_SACK)
+		ti->tcpi_options |= TCPI_OPT_SACK;
+	if (ai.options & ATCPI_OPT_WSCALE) {
+		ti->tcpi_options |= TCPI_OPT_WSCALE;
+		ti->tcpi_snd_wscale = ai.snd_wscale;
+		ti->tcpi_rcv_wscale = ai.rcv_wscale;
+	}
+	ti->tcpi_rto = ai.rto_us;
+	ti->tcpi_ato = ai.ato_us;
+	ti->tcpi_snd_mss = ai.snd_mss;
+	ti->tcpi_rcv_mss = ai.rcv_mss;
+	ti->tcpi_unacked = ai.unacked;
+	ti->tcpi_sacked = ai.sacked;
+	ti->tcpi_lost = ai.lost;
+	ti->tcpi_retrans = ai.retrans;
+	ti->tcpi_last_data_recv = jiffies_to_msecs(jiffies - as->rcv_tstamp);
+	ti->tcpi_rtt = ai.srtt_us;
+	ti->tcpi_rttvar = ai.rttvar_us;
+	ti->tcpi_snd_ssthresh = ai.snd_ssthresh;
+	ti->tcpi_snd_cwnd = ai.snd_cwnd;
+	ti->tcpi_advmss = ai.advmss;
+	ti->tcpi_reordering = 3;
+	ti->tcpi_rcv_space = as->rcv_wnd;
+	ti->tcpi_total_retrans = ai.total_retrans;
+	ti->tcpi_bytes_acked = ai.bytes_acked;
+	ti->tcpi_bytes_received = ai.bytes_received;
+	ti->tcpi_segs_out = ai.segs_out;
+	ti->tcpi_segs_in = ai.segs_in;
+	ti->tcpi_delivery_rate = ai.delivery_rate;
+	ti->tcpi_delivered = as->delivered;
+	ti->tcpi_snd_wnd = ai.snd_wnd;
+}
+
+/* SOL_ATCP, and SOL_TCP with TCP's names for programs written for TCP */
 static bool atcp_level_ok(int level)
 {
 	return level == SOL_ATCP || level == SOL_TCP;
@@ -657,6 +729,21 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 
 	if (!atcp_level_ok(level))
 		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optname == ATCP_CONGESTION) {
+		char name[ATCP_CA_NAME_MAX];
+		long len = min_t(long, optlen, sizeof(name) - 1);
+
+		if (optlen < 1)
+			return -EINVAL;
+		len = strncpy_from_sockptr(name, optval, len);
+		if (len < 0)
+			return -EFAULT;
+		name[len] = '\0';
+		lock_sock(sk);
+		err = atcp_cong_set(sk, name);
+		release_sock(sk);
+		return err;
+	}
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -667,7 +754,12 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 	case ATCP_NODELAY:
 		as->nodelay = !!val;
 		if (as->nodelay)
-			atcp_push_pending(sk);
+			atcp_push_pending(sk, ATCP_PUSH_FORCE);
+		break;
+	case ATCP_CORK:
+		as->cork = !!val;
+		if (!as->cork)
+			atcp_push_pending(sk, ATCP_PUSH_FORCE);
 		break;
 	case ATCP_MAXSEG:
 		if (val && (val < ATCP_MIN_MSS || val > ATCP_MAX_WINDOW)) {
@@ -676,6 +768,32 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		}
 		as->user_mss = val;
 		break;
+	case ATCP_KEEPIDLE:
+		if (val < 1 || val > ATCP_MAX_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		as->keepalive_idle = val;
+		atcp_reset_keepalive(sk);
+		break;
+	case ATCP_KEEPINTVL:
+		if (val < 1 || val > ATCP_MAX_KEEPINTVL)
+			err = -EINVAL;
+		else
+			as->keepalive_intvl = val;
+		break;
+	case ATCP_KEEPCNT:
+		if (val < 1 || val > ATCP_MAX_KEEPCNT)
+			err = -EINVAL;
+		else
+			as->keepalive_probes = val;
+		break;
+	case ATCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			as->user_timeout_ms = val;
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -683,10 +801,20 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 	return err;
 }
 
+static int atcp_copy_out(void *data, unsigned int size, char __user *optval,
+			 int __user *optlen, int len)
+{
+	len = min_t(unsigned int, len, size);
+	if (put_user(len, optlen) || copy_to_user(optval, data, len))
+		return -EFAULT;
+	return 0;
+}
+
 int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval,
 		    int __user *optlen)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_net *an = atcp_sk_net(sk);
 	int len, val;
 
 	if (!atcp_level_ok(level))
@@ -697,33 +825,56 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 		return -EINVAL;
 
 	switch (optname) {
-	case ATCP_INFO: {
-		struct atcp_info info;
+	case ATCP_INFO:
+		if (level == SOL_TCP) {
+			struct tcp_info ti;
 
-		if (level != SOL_ATCP)
-			return -ENOPROTOOPT;
-		lock_sock(sk);
-		atcp_get_info(sk, &info);
-		release_sock(sk);
-		len = min_t(unsigned int, len, sizeof(info));
-		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
-			return -EFAULT;
-		return 0;
+			lock_sock(sk);
+			atcp_get_tcp_info(sk, &ti);
+			release_sock(sk);
+			return atcp_copy_out(&ti, sizeof(ti), optval, optlen, len);
+		} else {
+			struct atcp_info info;
+
+			lock_sock(sk);
+			atcp_get_info(sk, &info);
+			release_sock(sk);
+			return atcp_copy_out(&info, sizeof(info), optval, optlen, len);
+		}
+	case ATCP_CONGESTION: {
+		char name[ATCP_CA_NAME_MAX] = { };
+		const struct atcp_cong_ops *ops = as->cc ? :
+			atcp_cong_by_index(READ_ONCE(an->congestion_control));
+
+		strscpy(name, ops->name, sizeof(name));
+		return atcp_copy_out(name, sizeof(name), optval, optlen, len);
 	}
 	case ATCP_NODELAY:
 		val = as->nodelay;
+		break;
+	case ATCP_CORK:
+		val = as->cork;
 		break;
 	case ATCP_MAXSEG:
 		val = (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN) ?
 		      (as->user_mss ? : ATCP_DEFAULT_MSS) : as->mss;
 		break;
+	case ATCP_KEEPIDLE:
+		val = as->keepalive_idle ? : READ_ONCE(an->keepalive_time);
+		break;
+	case ATCP_KEEPINTVL:
+		val = as->keepalive_intvl ? : READ_ONCE(an->keepalive_intvl);
+		break;
+	case ATCP_KEEPCNT:
+		val = as->keepalive_probes ? : READ_ONCE(an->keepalive_probes);
+		break;
+	case ATCP_USER_TIMEOUT:
+		val = as->user_timeout_ms;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
-	len = min_t(unsigned int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
+	return atcp_copy_out(&val, sizeof(int), optval, optlen, len);
 }
 
 const struct proto_ops atcp_stream_ops = {

@@ -66,6 +66,15 @@ void atcp_arm_fin_wait2(struct sock *sk)
 		       jiffies + atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->fin_timeout_ms)));
 }
 
+/* ATCP_USER_TIMEOUT: data has waited for an ACK longer than the user allows. */
+static bool atcp_user_timeout_expired(const struct sock *sk)
+{
+	const struct atcp_sock *as = atcp_sk(sk);
+
+	return as->user_timeout_ms && as->retrans_stamp &&
+	       time_after_eq(jiffies, as->retrans_stamp + msecs_to_jiffies(as->user_timeout_ms));
+}
+
 static int atcp_retry_limit(const struct sock *sk)
 {
 	const struct atcp_net *an = atcp_sk_net(sk);
@@ -109,24 +118,24 @@ static void atcp_rtx_timeout(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
+	atcp_set_cause(sk, ATCP_CAUSE_TIMER, ATCP_TIMER_RETRANSMIT);
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
 	if (as->probing) {
 		atcp_probe_timeout(sk);
 		return;
 	}
-	if (as->snd_una == as->snd_nxt)
+	if (!as->packets_out)
 		return;
-	if (as->retransmits >= atcp_retry_limit(sk)) {
+	if (as->retransmits >= atcp_retry_limit(sk) || atcp_user_timeout_expired(sk)) {
 		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
 		return;
 	}
+	atcp_enter_loss(sk);
 	as->retransmits++;
 	if (as->backoff < 31)
 		as->backoff++;
-	as->in_recovery = true;
-	as->recover = as->snd_nxt;
-	atcp_retransmit_head(sk);
+	atcp_xmit_retransmits(sk);
 	as->rto = min_t(u32, as->rto * 2, atcp_rto_max(sk));
 	atcp_reset_rtx_timer(sk);
 }
@@ -159,17 +168,93 @@ static void atcp_delack_timer_fn(struct timer_list *t)
 	sock_put(sk);
 }
 
-/* timer: an orphaned FIN_WAIT_2 connection waited fin_timeout_ms for the peer's FIN */
+static unsigned long atcp_keepalive_time(const struct atcp_sock *as)
+{
+	int secs = as->keepalive_idle ? :
+		   READ_ONCE(atcp_sk_net(&as->inet.sk)->keepalive_time);
+
+	return (unsigned long)secs * HZ;
+}
+
+static unsigned long atcp_keepalive_intvl(const struct atcp_sock *as)
+{
+	int secs = as->keepalive_intvl ? :
+		   READ_ONCE(atcp_sk_net(&as->inet.sk)->keepalive_intvl);
+
+	return (unsigned long)secs * HZ;
+}
+
+static int atcp_keepalive_probes(const struct atcp_sock *as)
+{
+	return as->keepalive_probes ? :
+	       READ_ONCE(atcp_sk_net(&as->inet.sk)->keepalive_probes);
+}
+
+/* (Re)arm the keepalive timer from the last time the peer was heard. */
+void atcp_reset_keepalive(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return;
+	sk_reset_timer(sk, &as->misc_timer, as->rcv_tstamp + atcp_keepalive_time(as));
+}
+
+/* proto.keepalive: SO_KEEPALIVE was switched on or off (process context) */
+void atcp_set_keepalive(struct sock *sk, int on)
+{
+	if (on) {
+		atcp_sk(sk)->rcv_tstamp = jiffies;
+		atcp_reset_keepalive(sk);
+	} else if (sk->sk_state != TCP_FIN_WAIT2) {
+		sk_stop_timer(sk, &atcp_sk(sk)->misc_timer);
+	}
+}
+
+/* timer: probe a silent peer (RFC 1122 4.2.3.6), give up after the probes */
+static void atcp_keepalive_timeout(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned long idle = jiffies - as->rcv_tstamp;
+
+	atcp_set_cause(sk, ATCP_CAUSE_TIMER, ATCP_TIMER_KEEPALIVE);
+	if (as->packets_out || as->send_head) {
+		/* the retransmission timer watches the peer while data is out */
+		sk_reset_timer(sk, &as->misc_timer, jiffies + atcp_keepalive_time(as));
+		return;
+	}
+	if (idle < atcp_keepalive_time(as) && !as->keepalive_sent) {
+		sk_reset_timer(sk, &as->misc_timer, as->rcv_tstamp + atcp_keepalive_time(as));
+		return;
+	}
+	if (as->keepalive_sent >= atcp_keepalive_probes(as) ||
+	    (as->user_timeout_ms && idle >= msecs_to_jiffies(as->user_timeout_ms))) {
+		atcp_send_active_rst(sk, GFP_ATOMIC);
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		return;
+	}
+	atcp_send_probe(sk);
+	as->keepalive_sent++;
+	sk_reset_timer(sk, &as->misc_timer, jiffies + atcp_keepalive_intvl(as));
+}
+
+/* timer: orphaned FIN_WAIT_2 lifetime, or keepalive */
 static void atcp_misc_timer_fn(struct timer_list *t)
 {
 	struct atcp_sock *as = from_timer(as, t, misc_timer);
 	struct sock *sk = &as->inet.sk;
 
 	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		atcp_set_cause(sk, ATCP_CAUSE_TIMER, ATCP_TIMER_FIN_WAIT2);
 	if (sock_owned_by_user(sk))
 		sk_reset_timer(sk, &as->misc_timer, jiffies + ATCP_TIMER_RETRY);
 	else if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
 		atcp_done(sk);
+	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
+		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		atcp_keepalive_timeout(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }

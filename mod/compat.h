@@ -34,6 +34,13 @@
 #define ATCP_ACCEPT_ERR		(*errp)
 #endif
 
+/* Sysctl handlers take a const table from 6.11 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define ATCP_CTL_TABLE_CONST	const
+#else
+#define ATCP_CTL_TABLE_CONST
+#endif
+
 /* Sysctl tables carry their size from 6.6 on. */
 static inline struct ctl_table_header *
 atcp_register_net_sysctl(struct net *net, const char *path,

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp loss recovery: the SACK scoreboard (RFC 2018), loss detection and
+ * fast recovery (RFC 6675 with SACK, RFC 6582 NewReno without), and the
+ * congestion response to ACKs and timeouts.  Socket locked, any context.
+ */
+#include <net/sock.h>
+#include "atcp.h"
+
+#define ATCP_DUPTHRESH	3
+
+/* Mark the segments a SACK block covers; blocks outside the window are ignored. */
+static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned int i;
+
+	for (i = 0; i < opts->num_sacks; i++) {
+		u32 start = opts->sacks[i].start, end = opts->sacks[i].end;
+		struct sk_buff *skb;
+
+		if (!atcp_seq_after(end, start) || !atcp_seq_after(start, as->snd_una) ||
+		    atcp_seq_after(end, as->snd_nxt))
+			continue;	/* D-SACK or bogus */
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+			if (skb == as->send_head || !atcp_seq_before(cb->seq, end))
+				break;
+			if (atcp_seq_before(cb->seq, start) || atcp_seq_after(cb->end_seq, end) ||
+			    (cb->sacked & ATCP_SKB_SACKED))
+				continue;
+			if (cb->sacked & ATCP_SKB_LOST)
+				as->lost_out--;
+			if (cb->sacked & ATCP_SKB_RETRANS)
+				as->retrans_out--;
+			cb->sacked = (cb->sacked & ATCP_SKB_EVER_RETRANS) | ATCP_SKB_SACKED;
+			as->sacked_out++;
+		}
+	}
+}
+
+static void atcp_mark_skb_lost(struct atcp_sock *as, struct sk_buff *skb)
+{
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	if (cb->sacked & (ATCP_SKB_SACKED | ATCP_SKB_LOST))
+		return;
+	if (cb->sacked & ATCP_SKB_RETRANS) {
+		cb->sacked &= ~ATCP_SKB_RETRANS;
+		as->retrans_out--;
+	}
+	cb->sacked |= ATCP_SKB_LOST;
+	as->lost_out++;
+}
+
+/*
+ * RFC 6675 IsLost(): a segment with DupThresh SACKed segments above it is
+ * lost.  Segments already retransmitted are left alone until a timeout.
+ */
+static void atcp_mark_lost_sack(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+	u32 sacked_above = 0;
+
+	if (!as->sacked_out)
+		return;
+	/* walk back from the last segment sent */
+	skb = as->send_head ? as->send_head->prev : sk->sk_write_queue.prev;
+	for (; skb != (struct sk_buff *)&sk->sk_write_queue; skb = skb->prev) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (cb->sacked & ATCP_SKB_SACKED)
+			sacked_above++;
+		else if (sacked_above >= ATCP_DUPTHRESH && !(cb->sacked & ATCP_SKB_RETRANS))
+			atcp_mark_skb_lost(as, skb);
+	}
+}
+
+/* Without SACK the first unacknowledged segment is the one to resend. */
+static void atcp_mark_head_lost(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (skb && skb != as->send_head && !(ATCP_SKB_CB(skb)->sacked & ATCP_SKB_RETRANS))
+		atcp_mark_skb_lost(as, skb);
+}
+
+/* Resend segments marked lost while the pipe has room (RFC 6675 NextSeg rule 1). */
+void atcp_xmit_retransmits(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (!as->lost_out)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (skb == as->send_head || atcp_pipe(as) >= as->cwnd)
+			break;
+		if ((cb->sacked & (ATCP_SKB_LOST | ATCP_SKB_RETRANS)) != ATCP_SKB_LOST)
+			continue;
+		if (atcp_retransmit_skb(sk, skb))
+			break;
+	}
+}
+
+static void atcp_enter_recovery(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	as->ssthresh = as->cc->ssthresh(sk);
+	as->cwnd = max(as->ssthresh, 2U);
+	as->cwnd_cnt = 0;
+	as->high_seq = as->snd_nxt;
+	as->ca_state = ATCP_CA_RECOVERY;
+}
+
+/*
+ * Timeout (RFC 6298 5.5, RFC 5681 3.1): collapse the window to one segment
+ * and treat everything in flight that the peer does not hold as lost.
+ */
+void atcp_enter_loss(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (as->ca_state != ATCP_CA_LOSS || !as->retransmits)
+		as->ssthresh = as->cc->ssthresh(sk);
+	as->cc->on_loss(sk);
+	as->cwnd = 1;
+	as->cwnd_cnt = 0;
+	as->high_seq = as->snd_nxt;
+	as->ca_state = ATCP_CA_LOSS;
+	as->dupacks = 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (skb == as->send_head)
+			break;
+		if (cb->sacked & ATCP_SKB_SACKED)
+			continue;
+		if (cb->sacked & ATCP_SKB_RETRANS) {
+			cb->sacked &= ~ATCP_SKB_RETRANS;
+			as->retrans_out--;
+		}
+		if (!(cb->sacked & ATCP_SKB_LOST)) {
+			cb->sacked |= ATCP_SKB_LOST;
+			as->lost_out++;
+		}
+	}
+}
+
+/* Remove what the cumulative ACK covers; returns the segments freed. */
+static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+	u32 acked = 0;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != as->send_head) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (atcp_seq_after(cb->end_seq, ack))
+			break;
+		if (cb->sacked & ATCP_SKB_SACKED)
+			as->sacked_out--;
+		if (cb->sacked & ATCP_SKB_LOST)
+			as->lost_out--;
+		if (cb->sacked & ATCP_SKB_RETRANS)
+			as->retrans_out--;
+		as->packets_out--;
+		acked++;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		consume_skb(skb);
+	}
+	return acked;
+}
+
+/* A delivery rate sample per round trip: bytes acknowledged over the interval. */
+static void atcp_rate_sample(struct atcp_sock *as, u32 bytes)
+{
+	u64 now = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	u64 elapsed;
+
+	if (!as->rate_stamp_us) {
+		as->rate_stamp_us = now;
+		as->rate_bytes = 0;
+		return;
+	}
+	as->rate_bytes += bytes;
+	elapsed = now - as->rate_stamp_us;
+	if (elapsed >= max_t(u64, as->srtt_us, 1000)) {
+		as->delivery_rate = div64_u64(as->rate_bytes * USEC_PER_SEC, elapsed);
+		as->rate_stamp_us = now;
+		as->rate_bytes = 0;
+	}
+}
+
+/*
+ * Congestion and recovery response to one ACK.  @prior_una is snd_una
+ * before the ACK, @dupack tells a duplicate ACK (RFC 5681 2).
+ */
+void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_una,
+		       bool dupack)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 acked = 0;
+
+	if (as->sack_ok && opts->num_sacks)
+		atcp_sacktag(sk, opts);
+	if (atcp_seq_after(as->snd_una, prior_una)) {
+		acked = atcp_clean_rtx_queue(sk, as->snd_una);
+		atcp_rate_sample(as, as->snd_una - prior_una);
+		as->delivered += acked;
+		as->dupacks = 0;
+	} else if (dupack) {
+		as->dupacks++;
+	}
+
+	switch (as->ca_state) {
+	case ATCP_CA_OPEN:
+	case ATCP_CA_DISORDER:
+		if (as->sack_ok)
+			atcp_mark_lost_sack(sk);
+		else if (as->dupacks >= ATCP_DUPTHRESH)
+			atcp_mark_head_lost(sk);
+		if (as->lost_out) {
+			atcp_enter_recovery(sk);
+			break;
+		}
+		if (acked)
+			as->cc->cong_avoid(sk, acked);
+		as->ca_state = (as->dupacks || as->sacked_out) ? ATCP_CA_DISORDER : ATCP_CA_OPEN;
+		break;
+	case ATCP_CA_RECOVERY:
+		if (!atcp_seq_before(as->snd_una, as->high_seq)) {
+			as->cwnd = max(min(as->cwnd, as->ssthresh), 2U);
+			as->ca_state = as->sacked_out ? ATCP_CA_DISORDER : ATCP_CA_OPEN;
+			break;
+		}
+		if (as->sack_ok)
+			atcp_mark_lost_sack(sk);
+		else if (acked)
+			atcp_mark_head_lost(sk);	/* NewReno partial ACK */
+		break;
+	case ATCP_CA_LOSS:
+		if (!atcp_seq_before(as->snd_una, as->high_seq)) {
+			as->ca_state = ATCP_CA_OPEN;
+			as->retrans_stamp = 0;
+		}
+		if (acked)
+			as->cc->cong_avoid(sk, acked);
+		if (as->sack_ok)
+			atcp_mark_lost_sack(sk);
+		break;
+	}
+	if (!as->retrans_out)
+		as->retrans_stamp = 0;
+	atcp_xmit_retransmits(sk);
+}
