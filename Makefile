@@ -9,6 +9,7 @@
 #   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
 #   make vm         interactive shell in the VM (scripts/vmrun)
 #   make clean      remove build products (make distclean: also build/ caches)
+#   make install    the atcp tool, atcp.ko + atcp_diag.ko, man pages (DESTDIR, PREFIX)
 # See Documentation/testing.md.
 
 KVER ?= $(shell $(CURDIR)/scripts/kver 2>/dev/null)
@@ -17,13 +18,16 @@ export KVER
 
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(DEMO_SRCS:.c=)
+ATCP_TOOL := tools/atcp/atcp
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 
 # Debian packages the build and the tests need (make deps)
 DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
 	sparse python3 gcc make libc6-dev xz-utils util-linux
 
-.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check
+.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check install
 
 all: module selftests tools
 
@@ -37,7 +41,19 @@ headers-check:
 selftests:
 	$(MAKE) -C selftests
 
-tools: $(DEMO_BINS)
+tools: $(DEMO_BINS) $(ATCP_TOOL)
+
+# the atcp control tool (libmnl, dynamically linked)
+$(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h)
+	gcc -O2 -Wall -Wextra -Iuapi -o $@ $< -lmnl
+
+install: all
+	install -D -m 0755 $(ATCP_TOOL) $(DESTDIR)$(PREFIX)/sbin/atcp
+	install -D -m 0644 mod/atcp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/atcp.ko
+	install -D -m 0644 mod/atcp_diag.ko $(DESTDIR)/lib/modules/$(KVER)/extra/atcp_diag.ko
+	install -D -m 0644 Documentation/man/atcp.7 $(DESTDIR)$(MANDIR)/man7/atcp.7
+	install -D -m 0644 Documentation/man/atcp.8 $(DESTDIR)$(MANDIR)/man8/atcp.8
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
 	gcc -static -O2 -Wall -Iuapi -o $@ $<
@@ -67,7 +83,7 @@ clean:
 	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean
-	rm -f $(DEMO_BINS)
+	rm -f $(DEMO_BINS) $(ATCP_TOOL)
 	rm -rf build/check build/vm/runs build/vm/last
 
 distclean: clean
