@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atcp tunables: the net.atcp.* sysctls and the generic netlink family
+ * "atcp" (PARAM_GET / PARAM_SET) show the same values, refuse the same
+ * out-of-range values, start from the defaults in every new namespace and
+ * stay per namespace.  Reads are open to everyone, writes need
+ * CAP_NET_ADMIN over the namespace's user namespace.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include "atcp_nl.h"
+
+FIXTURE(params) {
+	int fd[NS_NR];		/* genl sockets in A and B */
+	struct genl_fam fam;
+};
+
+FIXTURE_SETUP(params)
+{
+	int i;
+
+	if (!atcp_available())
+		CTL_SKIP_SETUP("atcp not available (module not loaded?)");
+	ASSERT_EQ(0, ctl_net_setup(false));
+	for (i = NS_A; i <= NS_B; i++) {
+		self->fd[i] = nl_socket_ns(i, NETLINK_GENERIC);
+		ASSERT_GE(self->fd[i], 0);
+	}
+	ASSERT_EQ(0, genl_resolve(self->fd[NS_A], &self->fam));
+	ASSERT_NE(0, self->fam.id);
+	ASSERT_NE(0, self->fam.mcgrp);
+}
+
+FIXTURE_TEARDOWN(params)
+{
+	ctl_net_teardown();
+}
+
+/* the sysctl file names of net.atcp in @ns */
+static int sysctl_names(int ns, char names[][64], int max)
+{
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	if (ns_enter(ns))
+		return -1;
+	dir = opendir("/proc/sys/net/atcp");
+	ns_enter(NS_ROOT);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)) && n < max) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(names[n++], 64, "%.63s", d->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+static long sysctl_get(int ns, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "net/atcp/%s", name);
+	return ns_sysctl_get(ns, path);
+}
+
+static int sysctl_set(int ns, const char *name, long val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "net/atcp/%s", name);
+	return ns_sysctl_set_int(ns, path, val);
+}
+
+/* The dump lists every sysctl, with the sysctl's value, and the defaults. */
+TEST_F(params, dump_matches_sysctl)
+{
+	static char names[MAX_PARAMS][64];
+	struct genl_params ps;
+	int n, i, j;
+
+	ASSERT_EQ(0, genl_param_dump(self->fd[NS_A], &self->fam, &ps));
+	n = sysctl_names(NS_A, names, MAX_PARAMS);
+	ASSERT_GT(n, 5);
+	/* every integer sysctl is a netlink parameter (the strings are not) */
+	for (j = 0; j < n; j++) {
+		bool found = !strcmp(names[j], "congestion_control") ||
+			     !strcmp(names[j], "available_congestion_control");
+
+		for (i = 0; i < ps.n; i++)
+			found |= !strcmp(names[j], ps.p[i].name);
+		EXPECT_TRUE(found) TH_LOG("sysctl %s: no netlink parameter", names[j]);
+	}
+	for (i = 0; i < ps.n; i++) {
+		struct genl_param *p = &ps.p[i];
+		bool found = false;
+
+		for (j = 0; j < n; j++)
+			found |= !strcmp(names[j], p->name);
+		EXPECT_TRUE(found) TH_LOG("%s: no sysctl", p->name);
+		EXPECT_EQ(p->value, sysctl_get(NS_A, p->name)) TH_LOG("%s", p->name);
+		/* a new namespace starts from the defaults */
+		EXPECT_EQ(p->def, p->value) TH_LOG("%s", p->name);
+		EXPECT_LE(p->min, p->def);
+		EXPECT_LE(p->def, p->max);
+	}
+}
+
+/* Every tunable refuses values outside its range, through sysctl and netlink alike. */
+TEST_F(params, out_of_range_refused)
+{
+	struct genl_params ps;
+	int i;
+
+	ASSERT_EQ(0, genl_param_dump(self->fd[NS_A], &self->fam, &ps));
+	ASSERT_GT(ps.n, 0);
+	for (i = 0; i < ps.n; i++) {
+		struct genl_param *p = &ps.p[i], now;
+		long bad[2] = { (long)p->min - 1, (long)p->max + 1 };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			EXPECT_EQ(-EINVAL, sysctl_set(NS_A, p->name, bad[k]))
+				TH_LOG("sysctl %s = %ld accepted", p->name, bad[k]);
+			if (bad[k] >= INT32_MIN && bad[k] <= INT32_MAX) {
+				int err = genl_param_set(self->fd[NS_A], &self->fam, p->name,
+							 (int)bad[k]);
+
+				/* the policy refuses negative values (ERANGE), the range check the rest */
+				EXPECT_TRUE(err == -EINVAL || (bad[k] < 0 && err == -ERANGE))
+					TH_LOG("netlink %s = %ld: %d", p->name, bad[k], err);
+				EXPECT_NE(0, nl_extack[0]) TH_LOG("%s: no extack message", p->name);
+			}
+		}
+		/* nothing changed */
+		EXPECT_EQ(p->value, sysctl_get(NS_A, p->name));
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, p->name, &now));
+		EXPECT_EQ(p->value, now.value);
+	}
+	/* negative values fail the netlink policy itself */
+	EXPECT_EQ(-ERANGE, genl_param_set(self->fd[NS_A], &self->fam, "msl_ms", -5));
+	EXPECT_NE(0, nl_extack[0]);
+	/* unknown names */
+	EXPECT_EQ(-ENOENT, genl_param_set(self->fd[NS_A], &self->fam, "no_such_param", 1));
+	EXPECT_STREQ("no such atcp parameter", nl_extack);
+	{
+		struct genl_param p;
+
+		EXPECT_EQ(-ENOENT, genl_param_get(self->fd[NS_A], &self->fam, "nope", &p));
+	}
+}
+
+/* A value set through netlink reads back through sysctl, and the reverse. */
+TEST_F(params, netlink_sysctl_same_value)
+{
+	struct genl_params ps;
+	int i;
+
+	ASSERT_EQ(0, genl_param_dump(self->fd[NS_A], &self->fam, &ps));
+	for (i = 0; i < ps.n; i++) {
+		struct genl_param *p = &ps.p[i], now;
+		int v1 = p->value != p->min ? p->min : p->min + 1;
+		int v2 = p->value != p->max ? p->max : p->max - 1;
+
+		ASSERT_EQ(0, genl_param_set(self->fd[NS_A], &self->fam, p->name, v1))
+			TH_LOG("%s = %d: %s", p->name, v1, nl_extack);
+		EXPECT_EQ(v1, sysctl_get(NS_A, p->name)) TH_LOG("%s", p->name);
+
+		ASSERT_EQ(0, sysctl_set(NS_A, p->name, v2)) TH_LOG("%s = %d", p->name, v2);
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, p->name, &now));
+		EXPECT_EQ(v2, now.value) TH_LOG("%s", p->name);
+
+		/* the other namespace keeps its own value */
+		EXPECT_EQ(p->value, sysctl_get(NS_B, p->name)) TH_LOG("%s", p->name);
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_B], &self->fam, p->name, &now));
+		EXPECT_EQ(p->value, now.value);
+
+		ASSERT_EQ(0, genl_param_set(self->fd[NS_A], &self->fam, p->name, p->value));
+	}
+}
+
+/* drop CAP_NET_ADMIN (and everything else) but stay uid 0 */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { };
+
+	return syscall(SYS_capset, &h, d);
+}
+
+static int run_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * exit codes: 0 ok, 1 get failed, 2 set not refused with EPERM, 3 setup,
+ * 4 no user namespaces here (the test VM runs tests in a chroot, where
+ * unshare(CLONE_NEWUSER) fails with EPERM)
+ */
+static int unpriv_check(void *arg)
+{
+	const char *how = arg;
+	struct genl_fam fam;
+	struct genl_param p;
+	int fd, err;
+
+	if (!strcmp(how, "user")) {
+		/* an ordinary user */
+		if (setgid(65534) || setuid(65534))
+			return 3;
+	} else if (!strcmp(how, "nocap")) {
+		/* root without CAP_NET_ADMIN */
+		if (drop_caps())
+			return 3;
+	} else {
+		/* root of a new user namespace, which does not own this netns */
+		if (unshare(CLONE_NEWUSER))
+			return errno == EPERM ? 4 : 3;
+	}
+	fd = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
+	if (fd < 0 || genl_resolve(fd, &fam))
+		return 3;
+	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value <= 0)
+		return 1;
+	{
+		struct genl_params ps;
+
+		if (genl_param_dump(fd, &fam, &ps) || ps.n < 5)
+			return 1;
+	}
+	err = genl_param_set(fd, &fam, "msl_ms", 1234);
+	if (err != -EPERM)
+		return 2;
+	return 0;
+}
+
+/* Reads are open to everyone; writes need CAP_NET_ADMIN: EPERM otherwise. */
+TEST_F(params, unprivileged_read_only)
+{
+	struct genl_param p;
+
+	/* the child runs in A */
+	int userns;
+
+	ASSERT_EQ(0, ns_enter(NS_A));
+	EXPECT_EQ(0, run_child(unpriv_check, "user"));
+	EXPECT_EQ(0, run_child(unpriv_check, "nocap"));
+	userns = run_child(unpriv_check, "userns");
+	ASSERT_EQ(0, ns_enter(NS_ROOT));
+	if (userns == 4)
+		TH_LOG("no user namespaces in this environment (chroot): userns case not run");
+	else
+		EXPECT_EQ(0, userns);
+	ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, "msl_ms", &p));
+	EXPECT_NE(1234, p.value);
+	EXPECT_EQ(p.value, sysctl_get(NS_A, "msl_ms"));
+}
+
+static int userns_owner_check(void *arg)
+{
+	struct genl_fam fam;
+	struct genl_param p;
+	int fd;
+
+	(void)arg;
+	/* a user namespace with its own network namespace administers that one */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return errno == EPERM ? 4 : 3;
+	fd = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
+	if (fd < 0 || genl_resolve(fd, &fam))
+		return 3;
+	if (genl_param_set(fd, &fam, "msl_ms", 4321))
+		return 2;
+	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value != 4321)
+		return 1;
+	return 0;
+}
+
+/* CAP_NET_ADMIN in the user namespace that owns the netns is enough. */
+TEST_F(params, userns_owner_may_set)
+{
+	int ret = run_child(userns_owner_check, NULL);
+
+	if (ret == 4)
+		SKIP(return, "no user namespaces in this environment (chroot)");
+	EXPECT_EQ(0, ret);
+	/* and it did not touch any other namespace */
+	EXPECT_NE(4321, sysctl_get(NS_A, "msl_ms"));
+}
+
+TEST_HARNESS_MAIN
