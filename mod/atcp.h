@@ -42,6 +42,7 @@
 #define ATCPOLEN_TS_ALIGNED	12	/* NOP, NOP, timestamp */
 #define ATCP_MAX_SACKS		4
 #define ATCP_PAWS_IDLE		(24 * 24 * 3600 * HZ)	/* RFC 7323 5.5: 24 days */
+#define ATCP_PAWS_WINDOW	1
 
 /* Segment flags as in byte 13 of the header. */
 #define ATCPHDR_FIN		0x01

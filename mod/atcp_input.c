@@ -474,11 +474,16 @@ discard:
  * RFC 7323 5: a segment whose timestamp is older than the last one echoed
  * belongs to an earlier incarnation of the sequence space (PAWS).
  */
-static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts *opts)
+static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts *opts,
+			     const struct atcp_skb_cb *cb)
 {
 	if (!as->ts_ok || !opts->ts_present)
 		return false;
-	if ((s32)(opts->tsval - as->ts_recent) >= 0)
+	/* one tick of slack: segments sent in the same ms may cross (Linux does the same) */
+	if ((s32)(as->ts_recent - opts->tsval) <= ATCP_PAWS_WINDOW)
+		return false;
+	/* a pure ACK carries nothing to confuse; ACKs from several CPUs may cross */
+	if (cb->end_seq == cb->seq && !(cb->flags & ATCPHDR_RST))
 		return false;
 	return !time_after(jiffies, as->ts_recent_stamp + ATCP_PAWS_IDLE);
 }
@@ -504,7 +509,7 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_INERRS);
 		goto discard;
 	}
-	if (atcp_paws_reject(as, &opts) && !(cb->flags & ATCPHDR_RST)) {
+	if (atcp_paws_reject(as, &opts, cb) && !(cb->flags & ATCPHDR_RST)) {
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_PAWSDROPS);
 		atcp_send_ack(sk);
 		goto discard;
