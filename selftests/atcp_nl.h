@@ -897,12 +897,24 @@ static inline int diag_count(const struct diag_list *l, int state, int sport, in
 	return c;
 }
 
-/* insmod ../mod/atcp_diag.ko (after inet_diag) unless it is loaded. */
+/* insmod mod/atcp_diag.ko of this checkout (after inet_diag) unless it is loaded. */
 static inline int diag_module_load(void)
 {
+	char exe[PATH_MAX], cmd[PATH_MAX + 128], *slash;
+	ssize_t n;
+
 	if (!access("/sys/module/atcp_diag", F_OK))
 		return 0;
-	if (system("modprobe inet_diag >/dev/null 2>&1; insmod ../mod/atcp_diag.ko"))
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(cmd, sizeof(cmd), "modprobe inet_diag >/dev/null 2>&1; insmod %s/../mod/atcp_diag.ko",
+		 exe);
+	if (system(cmd))
 		return -1;
 	return access("/sys/module/atcp_diag", F_OK);
 }
