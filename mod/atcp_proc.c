@@ -140,13 +140,12 @@ static int atcp_proc_show(struct seq_file *seq, void *v)
 	struct atcp_proc_iter *it = v;
 	int sl = seq->index - 1;
 
-	if (v == SEQ_START_TOKEN) {
+	if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
-	} else if (it->listener) {
+	else if (it->listener)
 		atcp_proc_show_sock(seq, &it->listener->inet.sk, sl);
-	} else {
+	else
 		atcp_proc_show_ent(seq, it->ent, sl);
-	}
 	seq_pad(seq, '\n');
 	return 0;
 }

@@ -573,11 +573,15 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock, poll_table *wa
 		} else {
 			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* order NOSPACE before re-reading the queue; pairs with the
+			 * ACK path freeing space and calling atcp_write_space()
+			 */
 			smp_mb__after_atomic();
 			if (atcp_stream_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	/* an error is reported after the state change that caused it */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
@@ -833,7 +837,8 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 			atcp_get_tcp_info(sk, &ti);
 			release_sock(sk);
 			return atcp_copy_out(&ti, sizeof(ti), optval, optlen, len);
-		} else {
+		}
+		{
 			struct atcp_info info;
 
 			lock_sock(sk);
@@ -896,7 +901,7 @@ const struct proto_ops atcp_stream_ops = {
 	.sendmsg	= inet_sendmsg,
 	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#ifdef ATCP_HAVE_SENDPAGE
 	.sendpage	= sock_no_sendpage,
 #endif
 };

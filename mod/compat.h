@@ -34,6 +34,11 @@
 #define ATCP_ACCEPT_ERR		(*errp)
 #endif
 
+/* proto_ops.sendpage went away in 6.5 (splice goes through sendmsg). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define ATCP_HAVE_SENDPAGE
+#endif
+
 /* Sysctl handlers take a const table from 6.11 on. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define ATCP_CTL_TABLE_CONST	const
