@@ -541,9 +541,15 @@ out:
 	return copied;
 }
 
+/* Enough unread bytes for SO_RCVLOWAT (a FIN counts in rcv_nxt, not as data). */
 static bool atcp_readable(const struct sock *sk)
 {
-	return !skb_queue_empty_lockless(&sk->sk_receive_queue);
+	const struct atcp_sock *as = atcp_sk(sk);
+	int avail = READ_ONCE(as->rcv_nxt) - READ_ONCE(as->copied_seq);
+
+	if (sock_flag(sk, SOCK_DONE))
+		avail--;
+	return avail > 0 && avail >= max_t(int, READ_ONCE(sk->sk_rcvlowat), 1);
 }
 
 static __poll_t atcp_poll(struct file *file, struct socket *sock, poll_table *wait)
