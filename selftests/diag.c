@@ -60,8 +60,23 @@ FIXTURE_SETUP(diag)
 	self->cport3 = local_port(self->cli3);
 }
 
+/* abort what is left (RST, no orphans retransmitting into netem's loss) */
+static void abort_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
 FIXTURE_TEARDOWN(diag)
 {
+	abort_close(self->cli1);
+	abort_close(self->srv1);
+	abort_close(self->cli3);
+	abort_close(self->lfd);
 	ctl_net_teardown();
 }
 
