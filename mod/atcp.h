@@ -295,6 +295,8 @@ struct atcp_sock {
 	u64			delivery_rate;	/* bytes per second, last sample */
 	u64			rate_stamp_us;
 	u64			rate_bytes;
+	u32			rcvq_copied;	/* read since rcvq_stamp, autotuning */
+	unsigned long		rcvq_stamp;
 
 	/* why the next state change happens, for events (atcp_set_cause) */
 	u8			ev_cause;	/* enum atcp_cause */
@@ -378,6 +380,8 @@ struct atcp_net {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	int			congestion_control;	/* index, see atcp_cong.c */
+	int			rmem[3];	/* min, default, max receive buffer */
+	int			wmem[3];	/* min, default, max send buffer */
 	struct ctl_table_header	*sysctl_hdr;
 
 	struct sock		*ctl_sk;	/* raw socket for RST/ACK replies */
@@ -426,6 +430,7 @@ static inline bool atcp_seq_between(u32 a, u32 b, u32 c)
 }
 
 /* atcp_main.c */
+extern long atcp_sysctl_mem[3];
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);
 void atcp_destroy_sock(struct sock *sk);
@@ -482,7 +487,11 @@ void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
 void atcp_schedule_ack(struct sock *sk);
 u32 atcp_select_window(struct sock *sk);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
+void atcp_rcvbuf_autotune(struct sock *sk, int copied);
+void atcp_sndbuf_autotune(struct sock *sk);
 void atcp_write_queue_purge(struct sock *sk);
+void atcp_wmem_charge_forced(struct sock *sk, int size);
+void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 
 /* atcp_recovery.c */
 void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_una,

@@ -252,7 +252,7 @@ static int atcp_diag_dump_one(struct netlink_callback *cb, const struct inet_dia
 }
 
 static const struct inet_diag_handler atcp_diag_handler = {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if ATCP_DIAG_HANDLER_OWNER
 	.owner			= THIS_MODULE,
 #endif
 	.dump			= atcp_diag_dump,

@@ -191,13 +191,13 @@ int atcp_diag_walk(struct net *net, u32 states, bool want_info,
 again:
 			atcp_diag_collect(an, pos, states, b);
 			for (i = 0; i < b->n; i++) {
+				struct sock *sk = b->lsk[i];
+
+				if (!sk && b->ent[i]->kind == ATCP_ENT_SOCK)
+					sk = &container_of(b->ent[i], struct atcp_sock, ent)->inet.sk;
 				memset(e, 0, sizeof(*e));
-				if (b->lsk[i])
-					atcp_diag_describe_sock(b->lsk[i], e, want_info);
-				else if (b->ent[i]->kind == ATCP_ENT_SOCK)
-					atcp_diag_describe_sock(&container_of(b->ent[i], struct atcp_sock,
-									     ent)->inet.sk,
-								e, want_info);
+				if (sk)
+					atcp_diag_describe_sock(sk, e, want_info);
 				else
 					atcp_diag_describe_ent(b->ent[i], e);
 				/* a socket may have moved on since it was collected */

@@ -207,6 +207,8 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 			sk_stop_timer(sk, &as->rtx_timer);
 		else
 			atcp_reset_rtx_timer(sk);
+		atcp_sndbuf_autotune(sk);
+		sk_mem_reclaim(sk);
 		atcp_write_space(sk);
 	}
 	if (as->send_head)
@@ -269,9 +271,11 @@ static void atcp_fin(struct sock *sk)
 	}
 }
 
+/* Room for @skb: within twice the buffer, and memory the global limits grant. */
 static bool atcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
 {
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <= 2 * READ_ONCE(sk->sk_rcvbuf))
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <= 2 * READ_ONCE(sk->sk_rcvbuf) &&
+	    sk_rmem_schedule(sk, skb, skb->truesize))
 		return true;
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RCVBUFDROPS);
 	return false;

@@ -13,6 +13,37 @@
 #include "atcp.h"
 
 unsigned int atcp_net_id __read_mostly;
+
+/* Memory accounting shared by all atcp sockets (like tcp_mem). */
+static atomic_long_t atcp_memory_allocated;
+static DEFINE_PER_CPU(int, atcp_memory_per_cpu_fw_alloc);
+static struct percpu_counter atcp_sockets_allocated;
+static unsigned long atcp_memory_pressure;
+long atcp_sysctl_mem[3] __read_mostly;
+/* only the minimums [0] are read by the core, under memory pressure */
+static int atcp_rmem_floor[3] = { 4096, 4096, 4096 };
+static int atcp_wmem_floor[3] = { 4096, 4096, 4096 };
+
+static void atcp_enter_memory_pressure(struct sock *sk)
+{
+	if (!READ_ONCE(atcp_memory_pressure))
+		WRITE_ONCE(atcp_memory_pressure, jiffies ? : 1);
+}
+
+static void atcp_leave_memory_pressure(struct sock *sk)
+{
+	WRITE_ONCE(atcp_memory_pressure, 0);
+}
+
+/* Defaults scaled to the machine, as TCP does for tcp_mem (pages). */
+static void atcp_init_mem(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	atcp_sysctl_mem[0] = limit / 4 * 3;
+	atcp_sysctl_mem[1] = limit;
+	atcp_sysctl_mem[2] = atcp_sysctl_mem[0] * 2;
+}
 static siphash_key_t atcp_isn_key __read_mostly;
 
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey). */
@@ -68,6 +99,8 @@ void atcp_destroy_sock(struct sock *sk)
 	if (atcp_sk(sk)->bind.bound)
 		atcp_put_port(sk);
 	atcp_purge_queues(sk);
+	sk_mem_reclaim_final(sk);
+	sk_sockets_allocated_dec(sk);
 	sock_put(sk);
 }
 
@@ -98,9 +131,10 @@ void atcp_init_sock_common(struct sock *sk)
 	as->mss = ATCP_DEFAULT_MSS;
 	as->advmss = ATCP_DEFAULT_MSS;
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
-		WRITE_ONCE(sk->sk_sndbuf, ATCP_DEFAULT_BUF);
+		WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(atcp_sk_net(sk)->wmem[1]));
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		WRITE_ONCE(sk->sk_rcvbuf, ATCP_DEFAULT_BUF);
+		WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(atcp_sk_net(sk)->rmem[1]));
+	sk_sockets_allocated_inc(sk);
 	sk->sk_write_space = atcp_write_space;
 	sock_set_flag(sk, SOCK_RCU_FREE);
 }
@@ -117,6 +151,8 @@ static void atcp_destroy_proto(struct sock *sk)
 {
 	atcp_clear_timers(sk);
 	atcp_purge_queues(sk);
+	sk_mem_reclaim_final(sk);
+	sk_sockets_allocated_dec(sk);
 }
 
 struct proto atcp_prot = {
@@ -138,6 +174,15 @@ struct proto atcp_prot = {
 	.hash		= atcp_hash,
 	.unhash		= atcp_unhash,
 	.get_port	= atcp_get_port,
+	.enter_memory_pressure	= atcp_enter_memory_pressure,
+	.leave_memory_pressure	= atcp_leave_memory_pressure,
+	.memory_allocated	= &atcp_memory_allocated,
+	.per_cpu_fw_alloc	= &atcp_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &atcp_sockets_allocated,
+	.memory_pressure	= &atcp_memory_pressure,
+	.sysctl_mem	= atcp_sysctl_mem,
+	.sysctl_wmem	= atcp_wmem_floor,
+	.sysctl_rmem	= atcp_rmem_floor,
 	.max_header	= ATCP_MAX_HEADER,
 	.obj_size	= sizeof(struct atcp_sock),
 };
@@ -220,9 +265,13 @@ static int __init atcp_init(void)
 	BUILD_BUG_ON(sizeof(struct atcp_info) != 144);
 	BUILD_BUG_ON(sizeof(struct atcp_skb_cb) > sizeof_field(struct sk_buff, cb));
 
-	err = proto_register(&atcp_prot, 1);
+	atcp_init_mem();
+	err = percpu_counter_init(&atcp_sockets_allocated, 0, GFP_KERNEL);
 	if (err)
 		return err;
+	err = proto_register(&atcp_prot, 1);
+	if (err)
+		goto out_counter;
 	err = register_pernet_subsys(&atcp_net_ops);
 	if (err)
 		goto out_proto;
@@ -242,6 +291,8 @@ out_pernet:
 	unregister_pernet_subsys(&atcp_net_ops);
 out_proto:
 	proto_unregister(&atcp_prot);
+out_counter:
+	percpu_counter_destroy(&atcp_sockets_allocated);
 	return err;
 }
 
@@ -253,6 +304,7 @@ static void __exit atcp_exit(void)
 	unregister_pernet_subsys(&atcp_net_ops);
 	rcu_barrier();
 	proto_unregister(&atcp_prot);
+	percpu_counter_destroy(&atcp_sockets_allocated);
 }
 
 module_init(atcp_init);

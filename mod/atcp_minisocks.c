@@ -113,7 +113,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	req->ts_recent = opts.tsval;
 	req->ts_off = get_random_u32();
 	req->rcv_wscale = req->wscale_ok ?
-			  atcp_choose_wscale(max(READ_ONCE(lsk->sk_rcvbuf), 4 * ATCP_DEFAULT_BUF)) : 0;
+			  atcp_choose_wscale(max(READ_ONCE(lsk->sk_rcvbuf), READ_ONCE(an->rmem[2]))) : 0;
 	req->bound_dev_if = lsk->sk_bound_dev_if;
 	req->born = jiffies;
 	timer_setup(&req->timer, atcp_req_timer_fn, 0);
@@ -191,6 +191,7 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 			   inet->inet_dport, inet->inet_sport, sk->sk_uid);
 	rt = ip_route_output_flow(sock_net(sk), fl4, sk);
 	if (IS_ERR(rt)) {
+		sk_sockets_allocated_dec(sk);
 		sk->sk_destruct = NULL;
 		sk_free(sk);
 		return NULL;

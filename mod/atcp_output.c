@@ -272,13 +272,34 @@ static struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, g
 	return skb;
 }
 
+/*
+ * Charge @size bytes of send memory that must be queued whatever the
+ * global state (SYN, FIN, a split segment); may overdraw sk_forward_alloc,
+ * which the uncharge on ACK restores.
+ */
+void atcp_wmem_charge_forced(struct sock *sk, int size)
+{
+	if (size > sk->sk_forward_alloc)
+		__sk_mem_schedule(sk, size - sk->sk_forward_alloc, SK_MEM_SEND);
+	sk_wmem_queued_add(sk, size);
+	sk_mem_charge(sk, size);
+}
+
+/* Free a segment of the write queue and give its memory back. */
+void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	consume_skb(skb);
+}
+
 /* Add a sequence-consuming skb (SYN, data, FIN) to the tail of the write queue. */
 static void atcp_queue_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	atcp_wmem_charge_forced(sk, skb->truesize);
 	if (!as->send_head)
 		as->send_head = skb;
 }
@@ -300,7 +321,7 @@ static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->flags &= ~(ATCPHDR_FIN | ATCPHDR_PSH);
 	rest->truesize += rest->data_len;
 	skb->truesize -= rest->data_len;
-	sk_wmem_queued_add(sk, rest->truesize - rest->data_len);
+	atcp_wmem_charge_forced(sk, rest->truesize - rest->data_len);
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
 	return 0;
 }
@@ -528,10 +549,8 @@ void atcp_write_queue_purge(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		__kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		atcp_wmem_free_skb(sk, skb);
 	atcp_sk(sk)->send_head = NULL;
 	atcp_sk(sk)->packets_out = 0;
 	atcp_sk(sk)->sacked_out = 0;
@@ -555,6 +574,37 @@ void atcp_schedule_ack(struct sock *sk)
 	}
 	as->ack_pending = true;
 	atcp_arm_delack(sk);
+}
+
+/*
+ * Receive buffer autotuning: if the reader drained a quarter of the buffer
+ * within one round trip, the window limits the sender; double the buffer
+ * up to rmem[2] unless the user fixed it with SO_RCVBUF.
+ */
+void atcp_rcvbuf_autotune(struct sock *sk, int copied)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned long rtt = max_t(unsigned long, usecs_to_jiffies(as->srtt_us), 1);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	as->rcvq_copied += copied;
+	if (time_before(jiffies, as->rcvq_stamp + rtt))
+		return;
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) && as->rcvq_copied >= rcvbuf / 4)
+		WRITE_ONCE(sk->sk_rcvbuf, min(2 * rcvbuf, READ_ONCE(atcp_sk_net(sk)->rmem[2])));
+	as->rcvq_copied = 0;
+	as->rcvq_stamp = jiffies;
+}
+
+/* Send buffer autotuning: room for two windows of data, up to wmem[2]. */
+void atcp_sndbuf_autotune(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u64 want = 4ULL * as->cwnd * as->mss;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || want <= READ_ONCE(sk->sk_sndbuf))
+		return;
+	WRITE_ONCE(sk->sk_sndbuf, min_t(u64, want, READ_ONCE(atcp_sk_net(sk)->wmem[2])));
 }
 
 /* After the reader consumed data: advertise a window that has opened a lot. */

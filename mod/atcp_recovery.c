@@ -175,8 +175,7 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		as->packets_out--;
 		acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		consume_skb(skb);
+		atcp_wmem_free_skb(sk, skb);
 	}
 	return acked;
 }

@@ -97,7 +97,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	as->mss = as->advmss;
 	if (as->wscale_ok)
 		as->rcv_wscale = atcp_choose_wscale(max(READ_ONCE(sk->sk_rcvbuf),
-							4 * ATCP_DEFAULT_BUF));
+							READ_ONCE(atcp_sk_net(sk)->rmem[2])));
 	as->iss = atcp_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			   inet->inet_dport);
 	atcp_set_state(sk, TCP_SYN_SENT);
@@ -394,6 +394,10 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
 			if (!skb)
 				goto wait_for_space;
+			if (!sk_wmem_schedule(sk, skb->truesize)) {
+				kfree_skb(skb);
+				goto wait_for_space;
+			}
 			skb_reserve(skb, ATCP_MAX_HEADER);
 			ATCP_SKB_CB(skb)->seq = as->write_seq;
 			ATCP_SKB_CB(skb)->end_seq = as->write_seq;
@@ -401,6 +405,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			ATCP_SKB_CB(skb)->sacked = 0;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_queued_add(sk, skb->truesize);
+			sk_mem_charge(sk, skb->truesize);
 			if (!as->send_head)
 				as->send_head = skb;
 		}
@@ -410,6 +415,8 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto wait_for_space;
 		copy = min_t(int, msg_data_left(msg), as->mss - skb->len);
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		if (!sk_wmem_schedule(sk, copy))
+			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
 		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
@@ -534,8 +541,11 @@ found:
 			consume_skb(skb);
 		}
 	}
-	if (copied > 0 && !(flags & MSG_PEEK))
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		atcp_rcvbuf_autotune(sk, copied);
 		atcp_cleanup_rbuf(sk, copied);
+	}
+	sk_mem_reclaim(sk);
 out:
 	release_sock(sk);
 	return copied;

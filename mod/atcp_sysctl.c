@@ -43,12 +43,17 @@ static int *atcp_param_ptr(struct atcp_net *an, const struct atcp_param *p)
 	return (int *)((char *)an + p->offset);
 }
 
+static const int atcp_rmem_default[3] = { 4096, 1048576, 6291456 };
+static const int atcp_wmem_default[3] = { 4096, 1048576, 4194304 };
+
 void atcp_params_init(struct atcp_net *an)
 {
 	unsigned int i;
 
 	for (i = 0; i < atcp_nparams; i++)
 		*atcp_param_ptr(an, &atcp_params[i]) = atcp_params[i].def;
+	memcpy(an->rmem, atcp_rmem_default, sizeof(an->rmem));
+	memcpy(an->wmem, atcp_wmem_default, sizeof(an->wmem));
 }
 
 int atcp_param_get(struct atcp_net *an, unsigned int idx)
@@ -99,15 +104,59 @@ static int atcp_proc_available_cong(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, 
 	return proc_dostring(&tbl, write, buffer, lenp, ppos);
 }
 
-#define ATCP_NR_STRING_SYSCTLS	2
+/* net.atcp.rmem and wmem: "min default max" bytes, each >= 1 and in order */
+static int atcp_proc_buf_triple(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
+				void *buffer, size_t *lenp, loff_t *ppos)
+{
+	int *vals = ctl->data;
+	int tmp[3] = { READ_ONCE(vals[0]), READ_ONCE(vals[1]), READ_ONCE(vals[2]) };
+	struct ctl_table tbl = {
+		.data = tmp, .maxlen = sizeof(tmp),
+		.extra1 = SYSCTL_ONE, .extra2 = SYSCTL_INT_MAX,
+	};
+	int ret, i;
+
+	ret = proc_dointvec_minmax(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	if (tmp[0] > tmp[1] || tmp[1] > tmp[2])
+		return -EINVAL;
+	for (i = 0; i < 3; i++)
+		WRITE_ONCE(vals[i], tmp[i]);
+	return 0;
+}
+
+/* net.atcp.mem (initial namespace only): "low pressure high" in pages, in order */
+static int atcp_proc_mem(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
+			 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	unsigned long tmp[3] = { READ_ONCE(atcp_sysctl_mem[0]), READ_ONCE(atcp_sysctl_mem[1]),
+				 READ_ONCE(atcp_sysctl_mem[2]) };
+	static unsigned long one = 1, max = LONG_MAX;
+	struct ctl_table tbl = {
+		.data = tmp, .maxlen = sizeof(tmp), .extra1 = &one, .extra2 = &max,
+	};
+	int ret, i;
+
+	ret = proc_doulongvec_minmax(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	if (tmp[0] > tmp[1] || tmp[1] > tmp[2])
+		return -EINVAL;
+	for (i = 0; i < 3; i++)
+		WRITE_ONCE(atcp_sysctl_mem[i], tmp[i]);
+	return 0;
+}
+
+#define ATCP_NR_SPECIAL_SYSCTLS	5
 
 int atcp_sysctl_init(struct atcp_net *an)
 {
 	struct ctl_table *table, *t;
-	unsigned int i;
+	unsigned int i, n;
 
 	/* one extra zeroed entry terminates the table on kernels that need it */
-	table = kcalloc(atcp_nparams + ATCP_NR_STRING_SYSCTLS + 1, sizeof(*table), GFP_KERNEL);
+	table = kcalloc(atcp_nparams + ATCP_NR_SPECIAL_SYSCTLS + 1, sizeof(*table), GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < atcp_nparams; i++) {
@@ -131,8 +180,26 @@ int atcp_sysctl_init(struct atcp_net *an)
 	t[1].maxlen = 64;
 	t[1].mode = 0444;
 	t[1].proc_handler = atcp_proc_available_cong;
-	an->sysctl_hdr = atcp_register_net_sysctl(an->net, "net/atcp", table,
-						  atcp_nparams + ATCP_NR_STRING_SYSCTLS);
+	t[2].procname = "rmem";
+	t[2].data = an->rmem;
+	t[2].maxlen = sizeof(an->rmem);
+	t[2].mode = 0644;
+	t[2].proc_handler = atcp_proc_buf_triple;
+	t[3].procname = "wmem";
+	t[3].data = an->wmem;
+	t[3].maxlen = sizeof(an->wmem);
+	t[3].mode = 0644;
+	t[3].proc_handler = atcp_proc_buf_triple;
+	n = atcp_nparams + 4;
+	if (net_eq(an->net, &init_net)) {
+		/* global like tcp_mem: only the initial namespace may see it */
+		t[4].procname = "mem";
+		t[4].maxlen = sizeof(atcp_sysctl_mem);
+		t[4].mode = 0644;
+		t[4].proc_handler = atcp_proc_mem;
+		n++;
+	}
+	an->sysctl_hdr = atcp_register_net_sysctl(an->net, "net/atcp", table, n);
 	if (!an->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;

@@ -58,4 +58,11 @@ atcp_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/* struct inet_diag_handler names its module (for inet_diag to pin) from 6.9 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define ATCP_DIAG_HANDLER_OWNER	1
+#else
+#define ATCP_DIAG_HANDLER_OWNER	0
+#endif
+
 #endif /* _ATCP_COMPAT_H */
