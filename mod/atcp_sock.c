@@ -9,6 +9,7 @@
 #include <net/route.h>
 #include <net/sock.h>
 #include <net/inet_common.h>
+#include <linux/splice.h>
 #include "atcp.h"
 
 /* Everything a new connection starts from; process context, socket locked. */
@@ -551,6 +552,73 @@ out:
 	return copied;
 }
 
+/*
+ * splice(2) from the socket into a pipe: hand over received pages without
+ * copying.  Process context; waits like recv() unless SPLICE_F_NONBLOCK.
+ */
+static ssize_t atcp_splice_read(struct socket *sock, loff_t *ppos,
+				struct pipe_inode_info *pipe, size_t len, unsigned int flags)
+{
+	struct sock *sk = sock->sk;
+	struct atcp_sock *as = atcp_sk(sk);
+	ssize_t spliced = 0;
+	long timeo;
+	int ret = 0;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, (sock->file->f_flags & O_NONBLOCK) ||
+			      (flags & SPLICE_F_NONBLOCK));
+	while (len) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+		u32 offset;
+
+		if (!skb) {
+			if (spliced)
+				break;
+			if (sock_flag(sk, SOCK_DONE) || (sk->sk_shutdown & RCV_SHUTDOWN))
+				break;
+			if (sk->sk_err) {
+				ret = sock_error(sk);
+				break;
+			}
+			if (sk->sk_state == TCP_CLOSE) {
+				ret = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				ret = sock_intr_errno(timeo);
+				break;
+			}
+			sk_wait_data(sk, &timeo, NULL);
+			continue;
+		}
+		offset = as->copied_seq - ATCP_SKB_CB(skb)->seq;
+		ret = skb_splice_bits(skb, sk, offset, pipe, min_t(size_t, len, skb->len - offset),
+				      flags);
+		if (ret <= 0)
+			break;
+		as->copied_seq += ret;
+		spliced += ret;
+		len -= ret;
+		if (offset + ret >= skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			consume_skb(skb);
+		}
+		ret = 0;
+	}
+	if (spliced) {
+		atcp_rcvbuf_autotune(sk, spliced);
+		atcp_cleanup_rbuf(sk, spliced);
+	}
+	sk_mem_reclaim(sk);
+	release_sock(sk);
+	return spliced ? : ret;
+}
+
 /* Enough unread bytes for SO_RCVLOWAT (a FIN counts in rcv_nxt, not as data). */
 static bool atcp_readable(const struct sock *sk)
 {
@@ -917,6 +985,7 @@ const struct proto_ops atcp_stream_ops = {
 	.sendmsg	= inet_sendmsg,
 	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
+	.splice_read	= atcp_splice_read,
 #ifdef ATCP_HAVE_SENDPAGE
 	.sendpage	= sock_no_sendpage,
 #endif
