@@ -88,10 +88,12 @@ TEST_F(params, dump_matches_sysctl)
 	ASSERT_EQ(0, genl_param_dump(self->fd[NS_A], &self->fam, &ps));
 	n = sysctl_names(NS_A, names, MAX_PARAMS);
 	ASSERT_GT(n, 5);
-	/* every integer sysctl is a netlink parameter (the strings are not) */
+	/* every integer sysctl is a netlink parameter (strings and triples are not) */
 	for (j = 0; j < n; j++) {
 		bool found = !strcmp(names[j], "congestion_control") ||
-			     !strcmp(names[j], "available_congestion_control");
+			     !strcmp(names[j], "available_congestion_control") ||
+			     !strcmp(names[j], "rmem") || !strcmp(names[j], "wmem") ||
+			     !strcmp(names[j], "mem");
 
 		for (i = 0; i < ps.n; i++)
 			found |= !strcmp(names[j], ps.p[i].name);
@@ -153,6 +155,43 @@ TEST_F(params, out_of_range_refused)
 		struct genl_param p;
 
 		EXPECT_EQ(-ENOENT, genl_param_get(self->fd[NS_A], &self->fam, "nope", &p));
+	}
+}
+
+static int sysctl_write_str(int ns, const char *name, const char *val)
+{
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/atcp/%s", name);
+	if (ns_enter(ns))
+		return -errno;
+	ret = access(path, F_OK) ? -ENOENT : ctl_write_file(path, val);
+	ns_enter(NS_ROOT);
+	return ret;
+}
+
+/* The sysctls that are not integers refuse bad values too. */
+TEST_F(params, non_integer_sysctls_refuse)
+{
+	static const char *const triples[] = { "rmem", "wmem", "mem" };
+	/* below the minimum, out of order, negative, not numbers */
+	static const char *const bad[] = { "0 1 2", "3 2 1", "-1 2 3", "a b c" };
+	unsigned int i, j;
+
+	EXPECT_NE(0, sysctl_write_str(NS_A, "congestion_control", "no_such_cc"));
+	EXPECT_EQ(0, sysctl_write_str(NS_A, "congestion_control", "reno"));
+	EXPECT_NE(0, sysctl_write_str(NS_A, "available_congestion_control", "reno"));
+	for (i = 0; i < 3; i++) {
+		if (sysctl_write_str(NS_A, triples[i], "") == -ENOENT)
+			continue;	/* net.atcp.mem: initial namespace only */
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			const char *v = bad[j];
+
+			EXPECT_NE(0, sysctl_write_str(NS_A, triples[i], v)) {
+				TH_LOG("%s = \"%s\" accepted", triples[i], v);
+			}
+		}
 	}
 }
 
