@@ -1286,4 +1286,273 @@ static inline uint32_t ns_inaddr(int ns)
 	return sa.sin_addr.s_addr;
 }
 
+/* ------------------------------------------------------------ data path */
+/*
+ * Helpers of the data-path tests (netem_integrity, mechanisms, sockopts,
+ * interop): both-way netem, counters, extended connection info.
+ */
+
+#ifndef SIOCINQ
+#define SIOCINQ		FIONREAD
+#endif
+#ifndef SIOCOUTQ
+#define SIOCOUTQ	TIOCOUTQ
+#endif
+
+/* The same qdisc parameters on both veths (both directions); NULL removes. */
+static inline int netem_both(const char *params)
+{
+	int ret = netem(NS_A, params);
+
+	return ret ? ret : netem(NS_B, params);
+}
+
+/* Set an integer sysctl in both namespaces; 0 or -errno. */
+static inline int sysctl_both(const char *name, long val)
+{
+	int ret = ns_sysctl_set_int(NS_A, name, val);
+
+	return ret ? ret : ns_sysctl_set_int(NS_B, name, val);
+}
+
+/*
+ * A counter from a /proc/net file in the "Prefix: names" / "Prefix: values"
+ * layout (snmp, netstat, atcp_snmp): @file "snmp", @prefix "Tcp", @name
+ * "RetransSegs".  -1 if not found.
+ */
+static inline long long ns_counter(int ns, const char *file, const char *prefix,
+				   const char *name)
+{
+	FILE *f = ns_proc_net_open(ns, file);
+	static char names[8192], vals[8192];
+	size_t plen = strlen(prefix);
+	long long ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f)) {
+		char *n, *v, *sn, *sv;
+
+		if (strncmp(names, prefix, plen) || names[plen] != ':')
+			continue;
+		if (!fgets(vals, sizeof(vals), f))
+			break;
+		n = strtok_r(names + plen + 1, " \n", &sn);
+		v = strtok_r(vals + plen + 1, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, name)) {
+				ret = strtoll(v, NULL, 10);
+				goto out;
+			}
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+/* An atcp counter of /proc/net/atcp_snmp ("RetransSegs", "PAWSEstab"). */
+static inline long long atcp_counter(int ns, const char *name)
+{
+	return ns_counter(ns, "atcp_snmp", "Atcp", name);
+}
+
+/* Retransmitted segments of @proto in @ns (Tcp RetransSegs for TCP). */
+static inline long long retrans_counter(int ns, int proto)
+{
+	if (proto == IPPROTO_ATCP)
+		return atcp_counter(ns, "RetransSegs");
+	return ns_counter(ns, "snmp", "Tcp", "RetransSegs");
+}
+
+/*
+ * The kernel's struct tcp_info (linux/tcp.h, 6.1); glibc's netinet/tcp.h
+ * one stops at tcpi_total_retrans.
+ */
+struct ktcp_info {
+	uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
+	uint8_t tcpi_backoff, tcpi_options, tcpi_wscale, tcpi_flags;
+	uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+	uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
+	uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv,
+		 tcpi_last_ack_recv;
+	uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar;
+	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd, tcpi_advmss, tcpi_reordering;
+	uint32_t tcpi_rcv_rtt, tcpi_rcv_space, tcpi_total_retrans;
+	uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate;
+	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
+	uint32_t tcpi_segs_out, tcpi_segs_in;
+	uint32_t tcpi_notsent_bytes, tcpi_min_rtt;
+	uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
+	uint64_t tcpi_delivery_rate;
+	uint64_t tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
+	uint32_t tcpi_delivered, tcpi_delivered_ce;
+	uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+	uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd;
+};
+
+/* More of TCP_INFO / ATCP_INFO, whichever applies (0 where unknown). */
+struct conn_xinfo {
+	int state, ca_state, backoff, options;	/* options: ATCPI_OPT_* */
+	int snd_wscale, rcv_wscale;
+	unsigned int rto_us, srtt_us, snd_mss, rcv_mss;
+	unsigned int cwnd, ssthresh, unacked, sacked, lost, retrans, retransmits;
+	unsigned int snd_wnd, rcv_wnd;
+	unsigned long long total_retrans, segs_out, segs_in, bytes_acked, bytes_received;
+};
+
+static inline int sock_xinfo(int fd, struct conn_xinfo *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (sock_proto(fd) == IPPROTO_ATCP) {
+		struct atcp_info ai;
+		socklen_t len = sizeof(ai);
+
+		if (getsockopt(fd, SOL_ATCP, ATCP_INFO, &ai, &len))
+			return -1;
+		x->state = ai.state;
+		x->ca_state = ai.ca_state;
+		x->backoff = ai.backoff;
+		x->options = ai.options;
+		x->snd_wscale = ai.snd_wscale;
+		x->rcv_wscale = ai.rcv_wscale;
+		x->rto_us = ai.rto_us;
+		x->srtt_us = ai.srtt_us;
+		x->snd_mss = ai.snd_mss;
+		x->rcv_mss = ai.rcv_mss;
+		x->cwnd = ai.snd_cwnd;
+		x->ssthresh = ai.snd_ssthresh;
+		x->unacked = ai.unacked;
+		x->sacked = ai.sacked;
+		x->lost = ai.lost;
+		x->retrans = ai.retrans;
+		x->retransmits = ai.retransmits;
+		x->snd_wnd = ai.snd_wnd;
+		x->rcv_wnd = ai.rcv_wnd;
+		x->total_retrans = ai.total_retrans;
+		x->segs_out = ai.segs_out;
+		x->segs_in = ai.segs_in;
+		x->bytes_acked = ai.bytes_acked;
+		x->bytes_received = ai.bytes_received;
+	} else {
+		struct ktcp_info ti = { 0 };
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			return -1;
+		x->state = ti.tcpi_state;
+		x->ca_state = ti.tcpi_ca_state;
+		x->backoff = ti.tcpi_backoff;
+		x->options = ((ti.tcpi_options & TCPI_OPT_TIMESTAMPS) ? ATCPI_OPT_TIMESTAMPS : 0) |
+			     ((ti.tcpi_options & TCPI_OPT_SACK) ? ATCPI_OPT_SACK : 0) |
+			     ((ti.tcpi_options & TCPI_OPT_WSCALE) ? ATCPI_OPT_WSCALE : 0);
+		x->snd_wscale = ti.tcpi_wscale & 0xf;
+		x->rcv_wscale = ti.tcpi_wscale >> 4;
+		x->rto_us = ti.tcpi_rto;
+		x->srtt_us = ti.tcpi_rtt;
+		x->snd_mss = ti.tcpi_snd_mss;
+		x->rcv_mss = ti.tcpi_rcv_mss;
+		x->cwnd = ti.tcpi_snd_cwnd;
+		x->ssthresh = ti.tcpi_snd_ssthresh;
+		x->unacked = ti.tcpi_unacked;
+		x->sacked = ti.tcpi_sacked;
+		x->lost = ti.tcpi_lost;
+		x->retrans = ti.tcpi_retrans;
+		x->retransmits = ti.tcpi_retransmits;
+		x->snd_wnd = ti.tcpi_snd_wnd;
+		x->rcv_wnd = 0;	/* not in 6.1's tcp_info */
+		x->total_retrans = ti.tcpi_total_retrans;
+		x->segs_out = ti.tcpi_segs_out;
+		x->segs_in = ti.tcpi_segs_in;
+		x->bytes_acked = ti.tcpi_bytes_acked;
+		x->bytes_received = ti.tcpi_bytes_received;
+	}
+	return 0;
+}
+
+/*
+ * Shorten retransmission timers so that loss tests do not sleep through
+ * defaults: atcp's rto_min_ms/rto_initial_ms by sysctl, Linux TCP's by the
+ * route's rto_min (no sysctl exists).  Both namespaces.
+ */
+static inline int fast_rto(int proto, int rto_min_ms)
+{
+	int ns;
+
+	for (ns = NS_A; ns <= NS_B; ns++) {
+		if (proto == IPPROTO_ATCP) {
+			if (ns_sysctl_set_int(ns, "net/atcp/rto_min_ms", rto_min_ms))
+				return -1;
+		} else if (ns_sh(ns, "ip route replace 10.23.0.0/24 dev %s rto_min %dms",
+				 ns_dev(ns), rto_min_ms)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Move @len pattern bytes (@seed) from @from to @to, reading while writing
+ * (one poll loop; the sockets are left blocking).  0, or -1 with a message.
+ */
+static inline int transfer_one_way(int from, int to, size_t len, uint64_t seed, int timeout_ms)
+{
+	static uint8_t obuf[65536], ibuf[65536];
+	long deadline = now_ms() + timeout_ms;
+	size_t sent = 0, got = 0;
+	int ret = -1;
+
+	set_nonblock(from, true);
+	set_nonblock(to, true);
+	while (got < len) {
+		struct pollfd pfd[2] = {
+			{ .fd = from, .events = sent < len ? POLLOUT : 0 },
+			{ .fd = to, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (now_ms() > deadline) {
+			fprintf(stderr, "# transfer timed out: sent %zu received %zu of %zu\n",
+				sent, got, len);
+			goto out;
+		}
+		if (poll(pfd, 2, 200) < 0)
+			goto out;
+		if (pfd[0].revents & POLLOUT) {
+			size_t chunk = len - sent < sizeof(obuf) ? len - sent : sizeof(obuf);
+
+			pattern_fill(obuf, chunk, seed, sent);
+			n = send(from, obuf, chunk, MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN) {
+				fprintf(stderr, "# send: %s\n", strerror(errno));
+				goto out;
+			}
+			if (n > 0)
+				sent += n;
+		}
+		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)) {
+			n = recv(to, ibuf, sizeof(ibuf), 0);
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			if (n <= 0) {
+				fprintf(stderr, "# recv after %zu bytes: %s\n", got,
+					n ? strerror(errno) : "EOF");
+				goto out;
+			}
+			if (got + n > len || pattern_check(ibuf, n, seed, got) >= 0) {
+				fprintf(stderr, "# bad data at offset %zu\n", got);
+				goto out;
+			}
+			got += n;
+		}
+	}
+	ret = 0;
+out:
+	set_nonblock(from, false);
+	set_nonblock(to, false);
+	return ret;
+}
+
 #endif /* ATCP_LIB_H */

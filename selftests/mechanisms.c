@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Each data-path mechanism observed on the wire or in the counters, not
+ * assumed from a successful transfer.  Every test runs on Linux TCP (the
+ * oracle) and atcp.
+ *
+ *  fast_retransmit    one data segment dropped (tc u32 on its sequence
+ *                     number + a 1-packet policer): retransmitted, and the
+ *                     transfer ends long before the (raised) minimum RTO
+ *  rto_backoff        peer blackholed: the RTO doubles with each timeout
+ *  zero_window        reader stops, sender fills the window; probes with
+ *                     seq snd_una-1 arrive; reader drains, data completes
+ *  paws               a segment with an old TSval is dropped, counted
+ *                     (PAWSEstab), its data not delivered, connection fine
+ *  sack_hole          a segment beyond a hole draws an ACK with that block
+ *  nagle              small writes coalesce unless NODELAY; CORK and
+ *                     MSG_MORE hold partial segments
+ *  delayed_ack        receiver sends fewer ACKs than it gets data segments
+ *  keepalive          silent peer detected: ETIMEDOUT after idle+cnt*intvl
+ *  user_timeout       unacknowledged data for USER_TIMEOUT: ETIMEDOUT
+ *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
+ *                     receive queue stays within SO_RCVBUF
+ */
+#include "atcp_lib.h"
+
+#define PORT	5200
+
+FIXTURE(mech) {
+	struct conn c;
+	int raw_a, raw_b;
+};
+
+PROTO_VARIANTS(mech);
+
+FIXTURE_SETUP(mech)
+{
+	conn_init(&self->c);
+	self->raw_a = self->raw_b = -1;
+	NET_SETUP(variant->proto);
+}
+
+FIXTURE_TEARDOWN(mech)
+{
+	conn_close(&self->c);
+	if (self->raw_a >= 0)
+		close(self->raw_a);
+	if (self->raw_b >= 0)
+		close(self->raw_b);
+	net_teardown();
+}
+
+/* One segment per skb on @ns's veth (no TSO/GSO), so tc sees segments. */
+static int no_offload(int ns)
+{
+	return ns_sh(ns, "ethtool -K %s tso off gso off gro off >/dev/null 2>&1; "
+		     "ip link set dev %s gso_max_segs 1", ns_dev(ns), ns_dev(ns));
+}
+
+/* Drop everything @ns sends (NULL-safe undo: netem(ns, NULL)). */
+static int blackhole(int ns)
+{
+	return netem(ns, "loss 100%");
+}
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+static int get_int(int fd, int level, int opt)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+/* Level of the protocol's own options: SOL_ATCP or IPPROTO_TCP. */
+static int sol(int proto)
+{
+	return proto == IPPROTO_ATCP ? SOL_ATCP : IPPROTO_TCP;
+}
+
+/* Timestamp option of a captured header: TSval in *tsval; 0 if present. */
+static int hdr_tsval(const struct seen_seg *s, uint32_t *tsval)
+{
+	size_t i = 20;
+
+	while (i < s->hdr_len) {
+		uint8_t kind = s->hdr[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
+			break;
+		if (kind == 8 && s->hdr[i + 1] == 10 && i + 10 <= s->hdr_len) {
+			memcpy(tsval, s->hdr + i + 2, 4);
+			*tsval = ntohl(*tsval);
+			return 0;
+		}
+		i += s->hdr[i + 1];
+	}
+	return -1;
+}
+
+/* SACK blocks of a captured header; returns their number (≤ 4). */
+static int hdr_sack(const struct seen_seg *s, uint32_t blk[4][2])
+{
+	size_t i = 20;
+	int n = 0;
+
+	while (i < s->hdr_len) {
+		uint8_t kind = s->hdr[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
+			break;
+		if (kind == 5) {
+			int len = s->hdr[i + 1], j;
+
+			for (j = 0; j + 8 <= len - 2 && n < 4; j += 8, n++) {
+				memcpy(&blk[n][0], s->hdr + i + 2 + j, 4);
+				memcpy(&blk[n][1], s->hdr + i + 6 + j, 4);
+				blk[n][0] = ntohl(blk[n][0]);
+				blk[n][1] = ntohl(blk[n][1]);
+			}
+		}
+		i += s->hdr[i + 1];
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ loss */
+
+TEST_F_TIMEOUT(mech, fast_retransmit, 60)
+{
+	const int rto_min_ms = 3000, len = 1 << 20;
+	int proto = variant->proto;
+	struct conn_xinfo x0, x1;
+	struct seen_seg syn;
+	uint32_t drop_seq;
+	long t0, elapsed;
+
+	/* an RTO would cost >= 3 s: the transfer must take far less */
+	ASSERT_EQ(0, fast_rto(proto, rto_min_ms));
+	ASSERT_EQ(0, no_offload(NS_A));
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, raw_wait(self->raw_b, self->c.cport, PORT, SEG_SYN | SEG_ACK, SEG_SYN,
+			      &syn, 100));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x0));
+	ASSERT_LT(0, x0.snd_mss);
+	/*
+	 * The first segment starting in the 8 KiB-aligned window ~40 KiB into
+	 * the transfer (after the 5-byte ping): the 1-packet policer drops the
+	 * first match and lets everything after it through (retransmission).
+	 */
+	drop_seq = (syn.seq + 1 + 5 + 40960) & 0xffffe000;
+	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc replace dev %s root handle 1: prio && "
+			   "tc filter add dev %s parent 1: protocol ip prio 1 u32 "
+			   "match ip protocol %d 0xff match u32 0x%08x 0xffffe000 at 24 "
+			   "action police pkts_rate 1 pkts_burst 1 conform-exceed ok/drop",
+			   DEV_A, DEV_A, proto, drop_seq));
+	/* the policer's bucket starts empty and fills in 1 s */
+	sleep_ms(1100);
+
+	t0 = now_ms();
+	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, len, 7, rto_min_ms));
+	/* everything acknowledged */
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.cli, &x1) && x1.unacked == 0,
+			       rto_min_ms / 2));
+	elapsed = now_ms() - t0;
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x1));
+	TH_LOG("1 MiB with one drop (seq %u) in %ld ms, retransmitted %llu, backoff %d",
+	       drop_seq, elapsed, x1.total_retrans - x0.total_retrans, x1.backoff);
+	ns_sh(NS_A, "tc -s filter show dev %s parent 1: | grep -E 'dropped|police' >&2",
+	      DEV_A);
+	/* the segment was dropped once and sent again */
+	EXPECT_LE(1, x1.total_retrans - x0.total_retrans);
+	/* ... without waiting for a retransmission timeout */
+	EXPECT_LT(elapsed, rto_min_ms / 2);
+	EXPECT_EQ(0, x1.backoff);
+}
+
+TEST_F_TIMEOUT(mech, rto_backoff, 60)
+{
+	int proto = variant->proto, i, nseen = 0;
+	unsigned int seen_rto[16];
+	int seen_backoff[16];
+	struct conn_xinfo x;
+	char buf[1000] = { 0 };
+
+	ASSERT_EQ(0, fast_rto(proto, 100));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, blackhole(NS_B));	/* ACKs never come back */
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	/* 100, 200, 400, 800, 1600 ms: watch for ~3.5 s */
+	for (i = 0; i < 1800 && nseen < 16; i++) {
+		ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+		if (x.backoff > 0 && (nseen == 0 || seen_backoff[nseen - 1] != x.backoff)) {
+			seen_backoff[nseen] = x.backoff;
+			seen_rto[nseen++] = x.rto_us;
+		}
+		if (x.backoff >= 5)
+			break;
+		sleep_ms(2);
+	}
+	for (i = 0; i < nseen; i++)
+		TH_LOG("backoff %d rto %u us", seen_backoff[i], seen_rto[i]);
+	ASSERT_LE(4, nseen);
+	for (i = 1; i < nseen; i++) {
+		double ratio = (double)seen_rto[i] / seen_rto[i - 1];
+
+		EXPECT_EQ(seen_backoff[i - 1] + 1, seen_backoff[i]);
+		EXPECT_TRUE(ratio > 1.9 && ratio < 2.1)
+			TH_LOG("rto %u -> %u: not doubled", seen_rto[i - 1], seen_rto[i]);
+	}
+	/* the peer comes back: the connection recovers */
+	ASSERT_EQ(0, netem(NS_B, NULL));
+	set_io_timeout(self->c.srv, 10000);
+	set_io_timeout(self->c.cli, 10000);
+	{
+		char rbuf[1000];
+
+		ASSERT_EQ(0, recv_all(self->c.srv, rbuf, sizeof(rbuf)));
+	}
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+}
+
+/* ------------------------------------------------------------ flow control */
+
+TEST_F_TIMEOUT(mech, zero_window, 60)
+{
+	int proto = variant->proto, probes = 0;
+	static uint8_t buf[1 << 16];
+	size_t sent = 0, got = 0;
+	struct conn_xinfo x;
+	struct seen_seg s;
+	long t0;
+	int lfd;
+
+	ASSERT_EQ(0, fast_rto(proto, 50));
+	/* small receive buffer on the listener: the child inherits it */
+	lfd = ns_bound_socket(NS_B, proto, PORT);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, set_int(lfd, SOL_SOCKET, SO_RCVBUF, 32768));
+	ASSERT_EQ(0, listen(lfd, 4));
+	self->c.proto = proto;
+	self->c.lfd = lfd;
+	self->c.cli = ns_connect(NS_A, proto, NS_B, PORT);
+	ASSERT_LE(0, self->c.cli);
+	self->c.srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, self->c.srv);
+	self->c.cport = local_port(self->c.cli);
+	self->c.port = PORT;
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_b);
+
+	/* the reader does not read: fill until the sender blocks */
+	set_nonblock(self->c.cli, true);
+	for (int tries = 0;; tries++) {
+		ASSERT_GT(100, tries) TH_LOG("window never closed (snd_wnd %u)", x.snd_wnd);
+		ssize_t n;
+
+		pattern_fill(buf, sizeof(buf), 9, sent);
+		n = send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += n;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		if (WAIT_UNTIL(!sock_xinfo(self->c.cli, &x) && x.snd_wnd == 0 &&
+			       poll_fd(self->c.cli, POLLOUT, 0) == 0, 200))
+			break;
+		ASSERT_LT(sent, 64 << 20);
+	}
+	TH_LOG("window closed after %zu bytes", sent);
+	/* probes: ACK-only segments with seq snd_una-1 (or 1 byte at snd_una) */
+	raw_drain(self->raw_b);
+	t0 = now_ms();
+	while (now_ms() - t0 < 1500) {
+		if (raw_wait(self->raw_b, self->c.cport, PORT, 0, 0, &s, 100))
+			continue;
+		ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+		if (s.len <= 1)
+			probes++;
+	}
+	TH_LOG("%d window probes in 1.5 s", probes);
+	EXPECT_LE(1, probes);
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	EXPECT_EQ(0, x.snd_wnd);
+
+	/* the reader drains: the window opens, everything arrives */
+	set_nonblock(self->c.cli, false);
+	set_io_timeout(self->c.srv, 10000);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	for (;;) {
+		ssize_t n = recv(self->c.srv, buf, sizeof(buf), 0);
+
+		ASSERT_LE(0, n) TH_LOG("recv after %zu: %s", got, strerror(errno));
+		if (n == 0)
+			break;
+		ASSERT_EQ(-1, pattern_check(buf, n, 9, got));
+		got += n;
+	}
+	ASSERT_EQ(sent, got);
+}
+
+/* ------------------------------------------------------------ options */
+
+/* Learn the client's next seq, ack and TSval from a data segment it sends. */
+static int learn_client(struct __test_metadata *_metadata, FIXTURE_DATA(mech) *self,
+			uint32_t *seq, uint32_t *ack, uint32_t *tsval)
+{
+	struct seen_seg s;
+	char b[8];
+
+	raw_drain(self->raw_b);
+	if (send_all(self->c.cli, "hello", 5) || recv_all(self->c.srv, b, 5))
+		return -1;
+	do {
+		if (raw_wait(self->raw_b, self->c.cport, PORT, 0, 0, &s, 1000))
+			return -1;
+	} while (s.len != 5);
+	if (hdr_tsval(&s, tsval))
+		return -1;
+	*seq = s.seq + 5;
+	*ack = s.ack;
+	/* the server's pure ACK of it, so nothing is pending */
+	sleep_ms(50);
+	return 0;
+}
+
+/* A data segment A -> B of @c with a timestamp option (TSecr 0). */
+static size_t build_inject(const struct conn *c, uint32_t seq, uint32_t ack, uint32_t tsval,
+			   const void *data, size_t len, uint8_t *out, size_t size)
+{
+	static const uint8_t opts[4] = { 1, 1, 8, 10 };
+	struct tcphdr *th = (struct tcphdr *)out;
+	size_t hlen = sizeof(*th) + 12;
+	uint32_t v = htonl(tsval), e = 0;
+
+	if (hlen + len > size)
+		return 0;
+	memset(th, 0, sizeof(*th));
+	th->source = htons(c->cport);
+	th->dest = htons(c->port);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = hlen / 4;
+	out[13] = SEG_ACK | SEG_PSH;
+	th->window = htons(1000);
+	memcpy(out + 20, opts, 4);
+	memcpy(out + 24, &v, 4);
+	memcpy(out + 28, &e, 4);
+	memcpy(out + hlen, data, len);
+	th->check = tcp_csum(ns_inaddr(NS_A), ns_inaddr(NS_B), out, hlen + len);
+	return hlen + len;
+}
+
+static long long paws_counter(int ns, int proto)
+{
+	if (proto == IPPROTO_ATCP)
+		return atcp_counter(ns, "PAWSEstab");
+	return ns_counter(ns, "netstat", "TcpExt", "PAWSEstab");
+}
+
+TEST_F(mech, paws)
+{
+	int proto = variant->proto, inq = -1;
+	uint32_t seq, ack, tsval;
+	uint8_t pkt[200];
+	long long paws0;
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	self->raw_a = raw_open(NS_A, proto);
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_a);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	paws0 = paws_counter(NS_B, proto);
+	ASSERT_LE(0, paws0);
+
+	/* in-window, right sequence, but a TSval far in the past */
+	n = build_inject(&self->c, seq, ack, tsval - 100000, "OLDDATA", 7, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_TRUE(WAIT_UNTIL(paws_counter(NS_B, proto) > paws0, SOON_MS))
+		TH_LOG("PAWSEstab did not move");
+	sleep_ms(50);
+	ASSERT_EQ(0, ioctl(self->c.srv, SIOCINQ, &inq));
+	EXPECT_EQ(0, inq) TH_LOG("old-timestamp data was delivered");
+	/* the connection is unaffected, the real data follows in sequence */
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+
+	/* control: the same segment with a current TSval is accepted */
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	n = build_inject(&self->c, seq, ack, tsval, "NEWDATA", 7, pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 7, SOON_MS))
+		TH_LOG("current-timestamp segment not accepted (inq %d)", inq);
+}
+
+TEST_F(mech, sack_hole)
+{
+	int proto = variant->proto, nblk = 0, i;
+	uint32_t seq, ack, tsval, blk[4][2];
+	uint8_t pkt[300], data[100];
+	struct seen_seg s;
+	struct conn_xinfo x;
+	bool found = false;
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &x));
+	ASSERT_TRUE(x.options & ATCPI_OPT_SACK) TH_LOG("SACK not negotiated");
+	self->raw_a = raw_open(NS_A, proto);
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_a);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	raw_drain(self->raw_a);
+
+	/* 100 bytes 1000 bytes beyond rcv_nxt: a hole in front of them */
+	memset(data, 'x', sizeof(data));
+	n = build_inject(&self->c, seq + 1000, ack, tsval, data, sizeof(data), pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 1000)) {
+		nblk = hdr_sack(&s, blk);
+		if (nblk)
+			break;
+	}
+	ASSERT_LT(0, nblk) TH_LOG("no ACK with a SACK option");
+	EXPECT_EQ(seq, s.ack) TH_LOG("duplicate ACK should ack rcv_nxt");
+	for (i = 0; i < nblk; i++) {
+		TH_LOG("SACK block %u-%u (rcv_nxt %u)", blk[i][0], blk[i][1], seq);
+		if (blk[i][0] == seq + 1000 && blk[i][1] == seq + 1100)
+			found = true;
+	}
+	EXPECT_TRUE(found);
+	/* the client's own data fills the hole later: the stream stays intact */
+}
+
+#define NWRITES 8
+TEST_F(mech, nagle)
+{
+	int proto = variant->proto, i;
+	struct conn_xinfo x0, x1;
+	char buf[1000];
+	unsigned long long segs_nagle, segs_nodelay, segs_cork, segs_more, before;
+	int inq = -1;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	/*
+	 * ACKs take 30 ms: Nagle holds small writes while one is unacked.
+	 * NWRITES stays below the initial window (10): with NODELAY each
+	 * write is a segment, not limited by cwnd.
+	 */
+	ASSERT_EQ(0, netem(NS_B, "delay 30ms"));
+
+#define SMALL_WRITES(flags) ({						\
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x0));			\
+	for (i = 0; i < NWRITES; i++)					\
+		ASSERT_EQ(10, send(self->c.cli, "0123456789", 10, (flags)));	\
+	x0.segs_out;							\
+})
+#define SEGS_AFTER(before) ({						\
+	ASSERT_EQ(0, recv_all(self->c.srv, buf, NWRITES * 10));	\
+	sleep_ms(100);							\
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x1));			\
+	x1.segs_out - (before);						\
+})
+	before = SMALL_WRITES(0);
+	segs_nagle = SEGS_AFTER(before);
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
+	before = SMALL_WRITES(0);
+	segs_nodelay = SEGS_AFTER(before);
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 0));
+
+	/* cork: nothing leaves until uncorked, then one segment */
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_CORK, 1));
+	before = SMALL_WRITES(0);
+	sleep_ms(100);
+	ASSERT_EQ(0, ioctl(self->c.srv, SIOCINQ, &inq));
+	EXPECT_EQ(0, inq) TH_LOG("corked data was sent");
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_CORK, 0));
+	segs_cork = SEGS_AFTER(before);
+
+	/* MSG_MORE on all but the last write */
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x0));
+	before = x0.segs_out;
+	for (i = 0; i < NWRITES; i++)
+		ASSERT_EQ(10, send(self->c.cli, "0123456789", 10,
+				   i < NWRITES - 1 ? MSG_MORE : 0));
+	segs_more = SEGS_AFTER(before);
+	TH_LOG("%d x 10 bytes: nagle %llu segments, nodelay %llu, cork %llu, MSG_MORE %llu (cwnd %u)",
+	       NWRITES, segs_nagle, segs_nodelay, segs_cork, segs_more, x1.cwnd);
+	EXPECT_GE(3, segs_nagle);
+	EXPECT_EQ(NWRITES, segs_nodelay);
+	EXPECT_GE(2, segs_cork);
+	EXPECT_GE(2, segs_more);
+#undef SMALL_WRITES
+#undef SEGS_AFTER
+}
+
+TEST_F_TIMEOUT(mech, delayed_ack, 60)
+{
+	int proto = variant->proto, i;
+	struct conn_xinfo r0, r1, s0, s1;
+	char buf[16];
+	unsigned long long data_segs, acks;
+	struct conn_xinfo cx;
+	long t0;
+
+	ASSERT_EQ(0, no_offload(NS_A));
+	ASSERT_EQ(0, no_offload(NS_B));
+	if (proto == IPPROTO_ATCP)
+		ASSERT_EQ(0, sysctl_both("net/atcp/delack_ms", 40));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+
+	/* bulk: one ACK per two full segments at most (plus quick ACKs) */
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &s0));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &r0));
+	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, 1 << 20, 3, 20000));
+	sleep_ms(200);
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &s1));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &r1));
+	data_segs = s1.segs_out - s0.segs_out;
+	acks = r1.segs_out - r0.segs_out;
+	TH_LOG("bulk: %llu data segments, %llu ACKs (receiver segs_in %llu)",
+	       data_segs, acks, r1.segs_in - r0.segs_in);
+	EXPECT_LT(acks * 10, data_segs * 7);
+
+	/* a lone small segment after a pause: its ACK waits for the timer */
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(1, send(self->c.cli, "x", 1, 0));
+		ASSERT_EQ(0, recv_all(self->c.srv, buf, 1));
+		sleep_ms(60);
+	}
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
+	sleep_ms(100);
+	ASSERT_EQ(1, send(self->c.cli, "y", 1, 0));
+	t0 = now_ms();
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.cli, &cx) && cx.unacked == 0, 1000));
+	TH_LOG("lone segment acked after %ld ms", now_ms() - t0);
+	EXPECT_LE(20, now_ms() - t0);
+}
+
+/* ------------------------------------------------------------ timeouts */
+
+TEST_F_TIMEOUT(mech, keepalive, 30)
+{
+	int proto = variant->proto, lvl = sol(proto);
+	long t0, elapsed;
+	char b;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, SOL_SOCKET, SO_KEEPALIVE, 1));
+	ASSERT_EQ(0, set_int(self->c.cli, lvl, TCP_KEEPIDLE, 1));
+	ASSERT_EQ(0, set_int(self->c.cli, lvl, TCP_KEEPINTVL, 1));
+	ASSERT_EQ(0, set_int(self->c.cli, lvl, TCP_KEEPCNT, 2));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	/* first, a live peer answers the probes: still established after 3 s */
+	sleep_ms(3000);
+	ASSERT_STATE(self->c.cli, TCP_ESTABLISHED);
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	/* then the peer goes silent */
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	set_io_timeout(self->c.cli, 15000);
+	ASSERT_EQ(-1, recv(self->c.cli, &b, 1, 0));
+	elapsed = now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	TH_LOG("silent peer detected after %ld ms", elapsed);
+	/* idle 1 s + 2 probes 1 s apart: about 3 s */
+	EXPECT_LE(1500, elapsed);
+	EXPECT_GE(6000, elapsed);
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+}
+
+TEST_F_TIMEOUT(mech, user_timeout, 30)
+{
+	int proto = variant->proto;
+	struct pollfd pfd;
+	long t0, elapsed;
+	char buf[1000] = { 0 };
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT, 1000));
+	ASSERT_EQ(1000, get_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	pfd = (struct pollfd){ .fd = self->c.cli, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000)) TH_LOG("no error within 10 s");
+	elapsed = now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	TH_LOG("user timeout after %ld ms", elapsed);
+	EXPECT_LE(900, elapsed);
+	EXPECT_GE(4000, elapsed);
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+}
+
+/* ------------------------------------------------------------ memory */
+
+TEST_F_TIMEOUT(mech, bounded_memory, 60)
+{
+	int proto = variant->proto, inq = -1, rcvbuf, round;
+	static uint8_t buf[1 << 16];
+	struct proc_entry ents[16];
+	size_t sent = 0, got = 0;
+	int np, i;
+	ssize_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	rcvbuf = get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF);
+	set_nonblock(self->c.cli, true);
+	for (round = 0; round < 3; round++) {
+		while ((n = send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL)) > 0) {
+			sent += n;
+			ASSERT_GT(256u << 20, sent) TH_LOG("sender never blocks");
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		sleep_ms(300);	/* let queued data reach the receiver */
+	}
+	ASSERT_EQ(0, ioctl(self->c.srv, SIOCINQ, &inq));
+	rcvbuf = get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF) > rcvbuf ?
+		 get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF) : rcvbuf;
+	TH_LOG("sender blocked after %zu bytes; receiver queue %d bytes (SO_RCVBUF %d)",
+	       sent, inq, rcvbuf);
+	EXPECT_GE(rcvbuf, inq);
+	EXPECT_LT(0, inq);
+	/* /proc agrees: rx_queue of the receiver within the same bound */
+	np = proc_read(NS_B, proto, ents, 16);
+	for (i = 0; i < np && i < 16; i++)
+		if (ents[i].lport == PORT && ents[i].st == TCP_ESTABLISHED)
+			EXPECT_GE((unsigned int)rcvbuf, ents[i].rx_queue);
+	/* the stream is still intact once the reader reads */
+	set_nonblock(self->c.cli, false);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	while ((n = recv(self->c.srv, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	ASSERT_EQ(0, n);
+	ASSERT_EQ(sent, got);
+}
+
+TEST_HARNESS_MAIN
