@@ -286,6 +286,14 @@ TEST_F_TIMEOUT(netem, both_ways, 3600)
 			TH_LOG("%s, run %d: transfer failed", p->netem, r + 1);
 		TH_LOG("%s run %d/%d: %d x 2 x %zu KiB in %ld ms", p->name, r + 1, repeat,
 		       p->nconn, bytes >> 10, now_ms() - t0);
+		{
+			struct conn_xinfo x;
+
+			if (!sock_xinfo(self->cli[0], &x))
+				TH_LOG("client 0: cwnd %u ssthresh %u srtt %u us rto %u us, retransmitted %llu of %llu segments",
+				       x.cwnd, x.ssthresh, x.srtt_us, x.rto_us,
+				       x.total_retrans, x.segs_out);
+		}
 		for (i = 0; i < p->nconn; i++) {
 			close_fd(&self->cli[i]);
 			close_fd(&self->srv[i]);
