@@ -459,6 +459,28 @@ out_err:
 	return err;
 }
 
+/*
+ * Nothing is queued and nothing was read yet: end of stream (1), an error
+ * to return (negative), or 0 when the caller should wait.  The order of the
+ * checks is TCP's.
+ */
+static int atcp_recv_nothing(struct sock *sk, long timeo)
+{
+	if (sock_flag(sk, SOCK_DONE))
+		return 1;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 1;
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
 int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
 {
 	struct atcp_sock *as = atcp_sk(sk);
@@ -501,24 +523,10 @@ int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int
 			    signal_pending(current))
 				break;
 		} else {
-			if (sock_flag(sk, SOCK_DONE))
-				break;
-			if (sk->sk_err) {
-				copied = sock_error(sk);
-				break;
-			}
-			if (sk->sk_shutdown & RCV_SHUTDOWN)
-				break;
-			if (sk->sk_state == TCP_CLOSE) {
-				copied = -ENOTCONN;
-				break;
-			}
-			if (!timeo) {
-				copied = -EAGAIN;
-				break;
-			}
-			if (signal_pending(current)) {
-				copied = sock_intr_errno(timeo);
+			int why = atcp_recv_nothing(sk, timeo);
+
+			if (why) {
+				copied = min(why, 0);
 				break;
 			}
 		}
@@ -573,24 +581,13 @@ static ssize_t atcp_splice_read(struct socket *sock, loff_t *ppos,
 		u32 offset;
 
 		if (!skb) {
+			int why;
+
 			if (spliced)
 				break;
-			if (sock_flag(sk, SOCK_DONE) || (sk->sk_shutdown & RCV_SHUTDOWN))
-				break;
-			if (sk->sk_err) {
-				ret = sock_error(sk);
-				break;
-			}
-			if (sk->sk_state == TCP_CLOSE) {
-				ret = -ENOTCONN;
-				break;
-			}
-			if (!timeo) {
-				ret = -EAGAIN;
-				break;
-			}
-			if (signal_pending(current)) {
-				ret = sock_intr_errno(timeo);
+			why = atcp_recv_nothing(sk, timeo);
+			if (why) {
+				ret = min(why, 0);
 				break;
 			}
 			sk_wait_data(sk, &timeo, NULL);
