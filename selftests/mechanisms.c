@@ -657,6 +657,53 @@ TEST_F_TIMEOUT(mech, user_timeout, 30)
 	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
 }
 
+/* net.atcp.retries2 / net.ipv4.tcp_retries2: give up on a silent peer with ETIMEDOUT. */
+TEST_F_TIMEOUT(mech, retries2, 60)
+{
+	int proto = variant->proto;
+	struct conn_xinfo x;
+	long t0, elapsed;
+	char buf[100] = { 0 };
+
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, proto == IPPROTO_ATCP ? "net/atcp/retries2" :
+				       "net/ipv4/tcp_retries2", 3));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	ASSERT_EQ(POLLIN, poll_fd(self->c.cli, POLLIN, 20000) & POLLIN) TH_LOG("no error in 20 s");
+	elapsed = now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	TH_LOG("gave up after %ld ms, %llu retransmissions", elapsed, x.total_retrans);
+	/* 3 retries from a 200 ms RTO: 0.2 + 0.4 + 0.8 + 1.6 s */
+	EXPECT_LE(1500, elapsed);
+	EXPECT_GE(8000, elapsed);
+	EXPECT_LE(3, x.total_retrans);
+	EXPECT_EQ(TCP_CLOSE, x.state);
+}
+
+/* After an idle period longer than the RTO, cwnd restarts (RFC 5681 4.1 / RFC 7661). */
+TEST_F_TIMEOUT(mech, cwnd_restart_after_idle, 60)
+{
+	int proto = variant->proto;
+	struct conn_xinfo before, after;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	/* RTT 20 ms so the window has to grow to keep up */
+	ASSERT_EQ(0, netem(NS_B, "delay 20ms limit 10000"));
+	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, 4 << 20, 21, 30000));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &before));
+	sleep_ms(2500);
+	ASSERT_EQ(1, send(self->c.cli, "z", 1, 0));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &after));
+	TH_LOG("cwnd %u after bulk (rto %u us), %u after 2.5 s idle", before.cwnd, before.rto_us,
+	       after.cwnd);
+	ASSERT_LT(20, before.cwnd);
+	EXPECT_GE(10, after.cwnd);
+}
+
 /* ------------------------------------------------------------ memory */
 
 TEST_F_TIMEOUT(mech, bounded_memory, 60)
