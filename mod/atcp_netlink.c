@@ -264,6 +264,13 @@ void atcp_nl_snmp_show_edges(struct seq_file *seq, struct atcp_net *an)
 
 /* ---- PARAM_GET / PARAM_SET ---- */
 
+/*
+ * Parameter indexes: the integers of atcp_params[], then the string
+ * tunable congestion_control (the sysctl of the same name).
+ */
+#define ATCP_PARAM_CC		atcp_nparams
+#define ATCP_PARAM_CC_NAME	"congestion_control"
+
 static int atcp_param_lookup(const char *name)
 {
 	unsigned int i;
@@ -271,7 +278,19 @@ static int atcp_param_lookup(const char *name)
 	for (i = 0; i < atcp_nparams; i++)
 		if (!strcmp(atcp_params[i].name, name))
 			return i;
+	if (!strcmp(name, ATCP_PARAM_CC_NAME))
+		return ATCP_PARAM_CC;
 	return -ENOENT;
+}
+
+static int atcp_param_cc_fill(struct sk_buff *skb, struct atcp_net *an)
+{
+	const struct atcp_cong_ops *ops = atcp_cong_by_index(READ_ONCE(an->congestion_control));
+
+	if (nla_put_string(skb, ATCP_A_PARAM_NAME, ATCP_PARAM_CC_NAME) ||
+	    nla_put_string(skb, ATCP_A_PARAM_STRING, ops->name))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int atcp_param_fill(struct sk_buff *skb, struct atcp_net *an, unsigned int idx,
@@ -283,6 +302,14 @@ static int atcp_param_fill(struct sk_buff *skb, struct atcp_net *an, unsigned in
 	hdr = genlmsg_put(skb, portid, seq, &atcp_genl_family, flags, ATCP_CMD_PARAM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (idx == ATCP_PARAM_CC) {
+		if (atcp_param_cc_fill(skb, an)) {
+			genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;
+		}
+		genlmsg_end(skb, hdr);
+		return 0;
+	}
 	if (nla_put_string(skb, ATCP_A_PARAM_NAME, p->name) ||
 	    nla_put_s32(skb, ATCP_A_PARAM_VALUE, atcp_param_get(an, idx)) ||
 	    nla_put_s32(skb, ATCP_A_PARAM_MIN, p->min) ||
@@ -338,13 +365,29 @@ static int atcp_nl_param_get_dumpit(struct sk_buff *skb, struct netlink_callback
 	struct atcp_net *an = atcp_pernet(sock_net(skb->sk));
 	unsigned int idx;
 
-	for (idx = cb->args[0]; idx < atcp_nparams; idx++) {
+	for (idx = cb->args[0]; idx <= ATCP_PARAM_CC; idx++) {
 		if (atcp_param_fill(skb, an, idx, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI))
 			break;
 	}
 	cb->args[0] = idx;
 	return skb->len;
+}
+
+static int atcp_nl_param_set_cc(struct genl_info *info, struct atcp_net *an)
+{
+	const struct atcp_cong_ops *ops;
+
+	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_STRING))
+		return -EINVAL;
+	ops = atcp_cong_find(nla_data(info->attrs[ATCP_A_PARAM_STRING]));
+	if (!ops) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ATCP_A_PARAM_STRING],
+				    "unknown congestion control (see available_congestion_control)");
+		return -EINVAL;
+	}
+	WRITE_ONCE(an->congestion_control, atcp_cong_index(ops));
+	return atcp_param_reply(info, an, ATCP_PARAM_CC);
 }
 
 static int atcp_nl_param_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -355,6 +398,8 @@ static int atcp_nl_param_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (idx < 0)
 		return idx;
+	if (idx == ATCP_PARAM_CC)
+		return atcp_nl_param_set_cc(info, an);
 	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_VALUE))
 		return -EINVAL;
 	err = atcp_param_set(an, idx, nla_get_s32(info->attrs[ATCP_A_PARAM_VALUE]));
@@ -471,6 +516,7 @@ static const struct nla_policy atcp_param_get_policy[ATCP_A_MAX + 1] = {
 static const struct nla_policy atcp_param_set_policy[ATCP_A_MAX + 1] = {
 	[ATCP_A_PARAM_NAME]	= { .type = NLA_NUL_STRING, .len = ATCP_PARAM_NAME_MAX - 1 },
 	[ATCP_A_PARAM_VALUE]	= NLA_POLICY_MIN(NLA_S32, 0),
+	[ATCP_A_PARAM_STRING]	= { .type = NLA_NUL_STRING, .len = ATCP_CA_NAME_MAX - 1 },
 };
 
 static const struct nla_policy atcp_stats_get_policy[ATCP_A_MAX + 1] = {

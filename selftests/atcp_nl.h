@@ -553,6 +553,7 @@ static inline int genl_resolve(int fd, struct genl_fam *f)
 
 struct genl_param {
 	char name[64];
+	char str[64];		/* string tunables */
 	int value, min, max, def;
 	int seen;
 };
@@ -578,6 +579,9 @@ static inline int genl_param_cb(const struct nlmsghdr *h, void *arg)
 		case ATCP_A_PARAM_DEFAULT:
 			p->def = (int)nla_u32(a);
 			break;
+		case ATCP_A_PARAM_STRING:
+			snprintf(p->str, sizeof(p->str), "%s", (const char *)nla_payload(a));
+			break;
 		}
 	}
 	p->seen++;
@@ -593,6 +597,18 @@ static inline int genl_param_get(int fd, const struct genl_fam *f, const char *n
 	nl_put(nlh, ATCP_A_PARAM_NAME, name, strlen(name) + 1);
 	memset(p, 0, sizeof(*p));
 	return nl_transact(fd, nlh, genl_param_cb, p);
+}
+
+static inline int genl_param_set_str(int fd, const struct genl_fam *f, const char *name,
+				    const char *val)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = genl_start(buf, f->id, ATCP_CMD_PARAM_SET, 0);
+	struct genl_param p;
+
+	nl_put(nlh, ATCP_A_PARAM_NAME, name, strlen(name) + 1);
+	nl_put(nlh, ATCP_A_PARAM_STRING, val, strlen(val) + 1);
+	return nl_transact(fd, nlh, genl_param_cb, &p);
 }
 
 static inline int genl_param_set(int fd, const struct genl_fam *f, const char *name, int val)

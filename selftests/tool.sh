@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 ok() {	# description, command...
 	local d=$1
 	shift
@@ -57,7 +57,11 @@ ok "param: out of range refused with the kernel's message" bash -c \
 	 [ \$(sysctl -n net.atcp.msl_ms) = 50 ] && ! '$A' param no_such 1 2>/dev/null"
 ok "param: dump lists every tunable (JSON)" bash -c \
 	"'$A' -j param | python3 -c 'import json,sys; l=json.load(sys.stdin); \
-	 assert len(l) >= 10 and all(p[\"min\"] <= p[\"default\"] <= p[\"max\"] for p in l)'"
+	 assert len(l) >= 10 and all(p[\"min\"] <= p[\"default\"] <= p[\"max\"] for p in l if \"min\" in p); \
+	 assert [p[\"value\"] for p in l if p[\"name\"] == \"congestion_control\"] == [\"cubic\"]'"
+ok "param: string tunable set by name" bash -c \
+	"'$A' param congestion_control reno | grep -q reno && [ \$(sysctl -n net.atcp.congestion_control) = reno ] && \
+	 ! '$A' param congestion_control bogus 2>/dev/null && '$A' param congestion_control cubic >/dev/null"
 
 # ---- a full lifecycle on loopback, watched by monitor (TIME_WAIT: 2 * 300 ms)
 sysctl -qw net.atcp.msl_ms=300

@@ -466,6 +466,7 @@ static void json_close(char c)
 
 struct param {
 	char name[64];
+	char str[64];		/* a string tunable's value; "" for integers */
 	int32_t value, min, max, def;
 };
 
@@ -492,7 +493,21 @@ static int param_cb(const struct nlmsghdr *nlh, void *data)
 		case ATCP_A_PARAM_DEFAULT:
 			p.def = (int32_t)mnl_attr_get_u32(attr);
 			break;
+		case ATCP_A_PARAM_STRING:
+			snprintf(p.str, sizeof(p.str), "%s", mnl_attr_get_str(attr));
+			break;
 		}
+	}
+	if (p.str[0]) {
+		if (json) {
+			json_open('{');
+			json_kv_str("name", p.name);
+			json_kv_str("value", p.str);
+			json_close('}');
+		} else {
+			printf("%-20s %10s\n", p.name, p.str);
+		}
+		return MNL_CB_OK;
 	}
 	if (json) {
 		json_open('{');
@@ -541,11 +556,12 @@ static int cmd_param(int argc, char **argv)
 	} else {
 		errno = 0;
 		val = strtol(argv[1], &end, 0);
-		if (errno || *end || end == argv[1] || val < INT32_MIN || val > INT32_MAX)
-			die("%s: not an integer: %s", argv[0], argv[1]);
 		nlh = genl_msg(g->nl, g->family, ATCP_CMD_PARAM_SET, ATCP_GENL_VERSION, 0);
 		mnl_attr_put_strz(nlh, ATCP_A_PARAM_NAME, param_strip(argv[0]));
-		mnl_attr_put_u32(nlh, ATCP_A_PARAM_VALUE, (uint32_t)(int32_t)val);
+		if (errno || *end || end == argv[1] || val < INT32_MIN || val > INT32_MAX)
+			mnl_attr_put_strz(nlh, ATCP_A_PARAM_STRING, argv[1]);	/* a name */
+		else
+			mnl_attr_put_u32(nlh, ATCP_A_PARAM_VALUE, (uint32_t)(int32_t)val);
 		if (nl_talk(g->nl, nlh, param_cb, NULL) < 0)
 			genl_fail(g, argv[0]);
 	}

@@ -107,7 +107,7 @@ struct atcp_info {
 enum atcp_genl_cmd {
 	ATCP_CMD_UNSPEC,
 	ATCP_CMD_PARAM_GET,	/* do: ATCP_A_PARAM_NAME; dump: every tunable */
-	ATCP_CMD_PARAM_SET,	/* ATCP_A_PARAM_NAME and ATCP_A_PARAM_VALUE */
+	ATCP_CMD_PARAM_SET,	/* ATCP_A_PARAM_NAME and ATCP_A_PARAM_VALUE (or _STRING) */
 	ATCP_CMD_STATS_GET,	/* do: ATCP_A_STATS_MIB and ATCP_A_STATS_EDGE nests */
 	ATCP_CMD_EVENT,		/* notification on the "events" group */
 	__ATCP_CMD_MAX,
@@ -135,6 +135,7 @@ enum atcp_genl_attr {
 	ATCP_A_EV_SPORT,	/* u16, host order: local port */
 	ATCP_A_EV_DPORT,	/* u16, host order: remote port */
 	ATCP_A_EV_TIME_NS,	/* u64: CLOCK_REALTIME of the change, ns */
+	ATCP_A_PARAM_STRING,	/* string: value of a string tunable (congestion_control) */
 	__ATCP_A_MAX,
 };
 #define ATCP_A_MAX		(__ATCP_A_MAX - 1)
