@@ -320,6 +320,90 @@ TEST_F_TIMEOUT(mech, zero_window, 60)
 	ASSERT_EQ(sent, got);
 }
 
+/*
+ * Silly window avoidance (RFC 1122 4.2.3.3 and 4.2.3.4) while a slow reader
+ * drains a small buffer in small reads: the receiver never moves the right
+ * edge of its window by less than min(MSS, buffer/2) beyond the window
+ * scale's granularity (Linux rounds a kept window up to it), and the sender, with plenty queued, never sends a
+ * segment shorter than the MSS (zero-window probes of at most 1 byte aside).
+ */
+TEST_F_TIMEOUT(mech, sws_avoidance, 60)
+{
+	int proto = variant->proto, lfd, small_segs = 0, small_moves = 0, segs = 0, acks = 0;
+	static uint8_t buf[1 << 16];
+	struct conn_xinfo xs, xc;
+	uint32_t edge = 0, rcvbuf, thresh;
+	bool have_edge = false;
+	size_t sent = 0, got = 0;
+	struct seen_seg s;
+	long t0;
+
+	lfd = ns_bound_socket(NS_B, proto, PORT);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, set_int(lfd, SOL_SOCKET, SO_RCVBUF, 32768));
+	ASSERT_EQ(0, listen(lfd, 4));
+	self->c.proto = proto;
+	self->c.lfd = lfd;
+	self->c.port = PORT;
+	self->c.cli = ns_connect(NS_A, proto, NS_B, PORT);
+	ASSERT_LE(0, self->c.cli);
+	self->c.srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, self->c.srv);
+	self->c.cport = local_port(self->c.cli);
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &xs));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &xc));
+	rcvbuf = get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF);
+	thresh = xc.snd_mss < rcvbuf / 2 ? xc.snd_mss : rcvbuf / 2;
+	self->raw_a = raw_open(NS_A, proto);
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_a);
+	ASSERT_LE(0, self->raw_b);
+
+	/* the sender always has more than a window queued; the reader takes 100 bytes every 5 ms */
+	set_nonblock(self->c.cli, true);
+	t0 = now_ms();
+	while (now_ms() - t0 < 1500) {
+		ssize_t n;
+
+		while ((n = send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL)) > 0)
+			sent += n;
+		n = recv(self->c.srv, buf, 100, MSG_DONTWAIT);
+		if (n > 0)
+			got += n;
+		while (!raw_wait(self->raw_b, self->c.cport, PORT, 0, 0, &s, 0)) {
+			if (!s.len)
+				continue;
+			segs++;
+			if (s.len > 1 && s.len < xc.snd_mss) {
+				if (small_segs++ < 5)
+					TH_LOG("sender: %zu-byte segment (MSS %u)", s.len, xc.snd_mss);
+			}
+		}
+		while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 0)) {
+			uint32_t win = ((s.hdr[14] << 8) | s.hdr[15]) << xs.rcv_wscale;
+			uint32_t e = s.ack + win;
+			int32_t d = have_edge ? (int32_t)(e - edge) : 0;
+
+			acks++;
+			/* moves within the scale's rounding (as Linux does) are tolerated */
+			if (d > (1 << xs.rcv_wscale) && (uint32_t)d + (1u << xs.rcv_wscale) < thresh) {
+				if (small_moves++ < 5)
+					TH_LOG("receiver: right edge moved by %d (ack %u win %u)",
+					       d, s.ack, win);
+			}
+			if (!have_edge || d > 0)
+				edge = e;
+			have_edge = true;
+		}
+		sleep_ms(5);
+	}
+	TH_LOG("%d data segments, %d ACKs: %d short segments, %d small window openings (threshold %u, wscale %d)",
+	       segs, acks, small_segs, small_moves, thresh, xs.rcv_wscale);
+	EXPECT_LT(10, segs);
+	EXPECT_EQ(0, small_segs);
+	EXPECT_EQ(0, small_moves);
+}
+
 /* ------------------------------------------------------------ options */
 
 /* Learn the client's next seq, ack and TSval from a data segment it sends. */
