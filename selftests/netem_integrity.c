@@ -12,7 +12,8 @@
  * that takes minutes per case, so `make check` moves a smaller amount:
  *
  *   ATCP_NETEM_BYTES   bytes each way per connection (default 2 MiB; the
- *                      20% loss and rate-limited profiles move 1/4 of it,
+ *                      20% loss profile 1/16, the rate-limited and all-at-once
+ *                      profiles 1/4 of it,
  *                      parallel connections 1/16 each).  Suffixes K and M.
  *                      Full run: ATCP_NETEM_BYTES=64M.
  *   ATCP_NETEM_REPEAT  run every case this many times on fresh connections
@@ -41,7 +42,7 @@ struct profile {
 
 static const struct profile prof_loss1 = { "loss1", "loss 1%", 1, 1 };
 static const struct profile prof_loss5 = { "loss5", "loss 5%", 1, 1 };
-static const struct profile prof_loss20 = { "loss20", "loss 20%", 4, 1 };
+static const struct profile prof_loss20 = { "loss20", "loss 20%", 16, 1 };
 static const struct profile prof_reorder = { "reorder", "delay 5ms reorder 25% 50%", 1, 1 };
 static const struct profile prof_dup = { "dup", "duplicate 5%", 1, 1 };
 static const struct profile prof_corrupt = { "corrupt", "corrupt 1%", 1, 1 };
