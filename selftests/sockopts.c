@@ -488,6 +488,24 @@ TEST_F(api, tcp_info)
 		EXPECT_LT(60, ti.tcpi_segs_out);
 		EXPECT_LT(0, ti.tcpi_segs_in);
 	}
+	/* on atcp, TCP_INFO and ATCP_INFO tell the same story */
+	if (proto == IPPROTO_ATCP) {
+		struct atcp_info ai;
+		socklen_t alen = sizeof(ai);
+
+		ASSERT_EQ(0, getsockopt(self->c.cli, SOL_ATCP, ATCP_INFO, &ai, &alen));
+		EXPECT_EQ(ai.state, ti.tcpi_state);
+		EXPECT_EQ(ai.snd_mss, ti.tcpi_snd_mss);
+		EXPECT_EQ(ai.rcv_mss, ti.tcpi_rcv_mss);
+		EXPECT_EQ(ai.snd_cwnd, ti.tcpi_snd_cwnd);
+		EXPECT_EQ(ai.snd_ssthresh, ti.tcpi_snd_ssthresh);
+		EXPECT_EQ(ai.total_retrans, ti.tcpi_total_retrans);
+		EXPECT_EQ(ai.snd_wscale, ti.tcpi_wscale & 0xf);
+		EXPECT_EQ(ai.rcv_wscale, ti.tcpi_wscale >> 4);
+		EXPECT_EQ(ai.srtt_us, ti.tcpi_rtt);
+		EXPECT_EQ(ai.bytes_acked, ti.tcpi_bytes_acked);
+		EXPECT_EQ(ai.snd_wnd, ti.tcpi_snd_wnd);
+	}
 	/* the receiver's view */
 	len = sizeof(ti);
 	ASSERT_EQ(0, getsockopt(self->c.srv, IPPROTO_TCP, TCP_INFO, &ti, &len));
