@@ -97,6 +97,10 @@ struct atcp_optspec {
 #define ATCP_MAX_OPT_SPACE	40
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
 #define ATCP_QUICKACK_SEGS	16
+
+/* Work an ICMP error leaves for release_sock() when a process owns the socket. */
+#define ATCP_DEFER_OPEN_ERROR	0x01
+#define ATCP_DEFER_MTU		0x02
 #define ATCP_MAX_KEEPIDLE	32767	/* seconds, as TCP */
 #define ATCP_MAX_KEEPINTVL	32767
 #define ATCP_MAX_KEEPCNT	127
@@ -277,6 +281,7 @@ struct atcp_sock {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	u8			keepalive_sent;
+	u8			deferred;	/* ATCP_DEFER_*, for release_cb */
 
 	/* listener */
 	struct list_head	accept_queue;	/* children ready for accept() */
@@ -463,6 +468,7 @@ int atcp_hash(struct sock *sk);
 /* atcp_input.c */
 int atcp_v4_rcv(struct sk_buff *skb);
 int atcp_v4_err(struct sk_buff *skb, u32 info);
+void atcp_release_cb(struct sock *sk);
 int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);

@@ -14,6 +14,9 @@
 #include <linux/filter.h>
 #include <net/checksum.h>
 #include <net/inet_common.h>
+#include <net/icmp.h>
+#include <net/route.h>
+#include <linux/icmp.h>
 #include "atcp.h"
 
 /* Parse the options of a segment. Returns false if they are malformed. */
@@ -717,8 +720,130 @@ discard:
 	return 0;
 }
 
-/* ICMP errors: softirq.  Path MTU and soft errors are not acted on yet. */
+/*
+ * Fragmentation needed (RFC 1191): learn the smaller path MTU and send
+ * smaller segments from now on.  Segments already built larger go out as
+ * IP fragments when retransmitted (see atcp_transmit_skb()).
+ */
+static void atcp_mtu_reduced(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct dst_entry *dst;
+	u16 mss;
+
+	dst = __sk_dst_check(sk, 0);
+	if (!dst)
+		return;
+	mss = atcp_mss_for_mtu(dst_mtu(dst)) - (as->ts_ok ? ATCPOLEN_TS_ALIGNED : 0);
+	if (mss < as->mss)
+		as->mss = max_t(u16, mss, ATCP_MIN_MSS);
+}
+
+/* An ICMP error ended a connection that was still opening. */
+static void atcp_open_failed(struct sock *sk)
+{
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ATTEMPTFAILS);
+	WRITE_ONCE(sk->sk_err, sk->sk_err_soft);
+	sk_error_report(sk);
+	atcp_done(sk);
+}
+
+/*
+ * proto.release_cb: release_sock() of the owner, socket spinlock held.
+ * Runs what ICMP handling had to leave while a process owned the socket.
+ */
+void atcp_release_cb(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u8 deferred = as->deferred;
+
+	if (!deferred)
+		return;
+	as->deferred = 0;
+	if ((deferred & ATCP_DEFER_OPEN_ERROR) &&
+	    ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		atcp_open_failed(sk);
+	if ((deferred & ATCP_DEFER_MTU) && sk->sk_state != TCP_CLOSE)
+		atcp_mtu_reduced(sk);
+}
+
+/*
+ * ICMP error about a segment we sent: softirq, under RCU; skb->data is the
+ * IP header we sent, followed by at least 8 bytes of our header.  As TCP
+ * does, an error ends a connection still opening; later ones are soft
+ * unless IP_RECVERR asks for them.
+ */
 int atcp_v4_err(struct sk_buff *skb, u32 info)
 {
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
+	struct atcp_net *an = atcp_pernet(dev_net(skb->dev));
+	int type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
+	struct atcp_ent *ent;
+	struct atcp_sock *as;
+	struct sock *sk;
+	int err;
+	u32 seq;
+
+	ent = atcp_lookup_established(an, iph->saddr, th->source, iph->daddr, th->dest);
+	if (!ent) {
+		ATCP_INC_STATS(an, ATCP_MIB_NOSOCKET);
+		return -ENOENT;
+	}
+	if (ent->kind != ATCP_ENT_SOCK) {
+		atcp_ent_put(ent);	/* request and TIME_WAIT entries ignore ICMP */
+		return 0;
+	}
+	as = container_of(ent, struct atcp_sock, ent);
+	sk = &as->inet.sk;
+	seq = ntohl(th->seq);
+
+	bh_lock_sock(sk);
+	if (sk->sk_state == TCP_CLOSE ||
+	    (sk->sk_state != TCP_SYN_SENT && !atcp_seq_between(as->snd_una, seq, as->snd_nxt))) {
+		ATCP_INC_STATS(an, ATCP_MIB_OUTOFWINDOW);
+		goto out;
+	}
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			ipv4_update_pmtu(skb, sock_net(sk), info, sk->sk_bound_dev_if,
+					 IPPROTO_ATCP);
+			if (!sock_owned_by_user(sk))
+				atcp_mtu_reduced(sk);
+			else
+				as->deferred |= ATCP_DEFER_MTU;
+			goto out;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	default:
+		goto out;
+	}
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		/* connect() may still own the socket: the answer came back at once */
+		WRITE_ONCE(sk->sk_err_soft, err);
+		if (sock_owned_by_user(sk))
+			as->deferred |= ATCP_DEFER_OPEN_ERROR;
+		else
+			atcp_open_failed(sk);
+	} else if (!sock_owned_by_user(sk) && inet_sk(sk)->recverr) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
 	return 0;
 }

@@ -171,6 +171,7 @@ struct proto atcp_prot = {
 	.sendmsg	= atcp_sendmsg,
 	.recvmsg	= atcp_recvmsg,
 	.backlog_rcv	= atcp_do_rcv,
+	.release_cb	= atcp_release_cb,
 	.hash		= atcp_hash,
 	.unhash		= atcp_unhash,
 	.get_port	= atcp_get_port,

@@ -233,6 +233,9 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	skb_push(skb, sizeof(*th) + opt_len);
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
+	/* built before the path MTU shrank: let IP fragment it rather than drop it */
+	if (oskb->len > as->mss)
+		skb->ignore_df = 1;
 
 	th = tcp_hdr(skb);
 	memset(th, 0, sizeof(*th));
