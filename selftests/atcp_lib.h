@@ -255,7 +255,9 @@ static inline void pcap_start(const char *name)
 		       "-w", file, NULL);
 		_exit(1);
 	}
-	sleep_ms(300);	/* let tcpdump attach before the test sends */
+	/* tcpdump creates the file once it captures; give it up to 5 s */
+	if (!WAIT_UNTIL(access(file, F_OK) == 0, 5000))
+		fprintf(stderr, "# tcpdump did not start\n");
 }
 
 static inline void pcap_stop(void)
@@ -1111,7 +1113,9 @@ struct seg {
 	uint16_t sport, dport;		/* host order */
 	uint32_t seq, ack;
 	uint8_t flags;			/* TH_SYN | TH_ACK ... */
-	uint16_t win;
+	uint16_t win;			/* 0: 65535 */
+	const uint8_t *opts;		/* options, @optlen a multiple of 4 */
+	size_t optlen;
 	const void *data;
 	size_t len;
 };
@@ -1157,26 +1161,30 @@ static inline uint16_t tcp_csum(uint32_t saddr, uint32_t daddr, const void *hdr,
 }
 
 /*
- * Build @s into @buf: a 20-byte header (data offset 5) and the payload with
- * a correct checksum.  Returns the length.  Callers corrupt it afterwards.
+ * Build @s into @buf: header (data offset covering the options), options
+ * and payload, with a correct checksum.  Returns the length, 0 if @buf is
+ * too small.  Callers corrupt it afterwards if they want.
  */
 static inline size_t seg_build(const struct seg *s, uint8_t *buf, size_t size)
 {
 	struct tcphdr *th = (struct tcphdr *)buf;
-	size_t len = sizeof(*th) + s->len;
+	size_t hlen = sizeof(*th) + s->optlen;
+	size_t len = hlen + s->len;
 
-	if (len > size)
+	if (len > size || s->optlen % 4 || hlen > 60)
 		return 0;
 	memset(th, 0, sizeof(*th));
 	th->source = htons(s->sport);
 	th->dest = htons(s->dport);
 	th->seq = htonl(s->seq);
 	th->ack_seq = htonl(s->ack);
-	th->doff = 5;
+	th->doff = hlen / 4;
 	buf[13] = s->flags;
 	th->window = htons(s->win ? s->win : 65535);
+	if (s->optlen)
+		memcpy(buf + sizeof(*th), s->opts, s->optlen);
 	if (s->len)
-		memcpy(buf + sizeof(*th), s->data, s->len);
+		memcpy(buf + hlen, s->data, s->len);
 	th->check = tcp_csum(s->saddr, s->daddr, buf, len);
 	return len;
 }
@@ -1237,17 +1245,20 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 	uint8_t buf[2048];
 
 	for (;;) {
-		long left = deadline - now_ms();
 		struct iphdr *ip = (struct iphdr *)buf;
 		struct tcphdr *th;
 		ssize_t n;
 		size_t ihl, doff;
 
-		if (left < 0)
-			return -1;
-		if (poll_fd(raw, POLLIN, left) <= 0)
-			continue;
 		n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			long left = deadline - now_ms();
+
+			if (errno != EAGAIN || left <= 0)
+				return -1;
+			poll_fd(raw, POLLIN, left);
+			continue;
+		}
 		if (n < (ssize_t)sizeof(*ip))
 			continue;
 		ihl = ip->ihl * 4;
