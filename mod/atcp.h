@@ -96,6 +96,7 @@ struct atcp_optspec {
 
 #define ATCP_MAX_OPT_SPACE	40
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
+#define ATCP_DEFAULT_REORDERING	3	/* DupThresh, RFC 5681 */
 #define ATCP_QUICKACK_SEGS	16
 
 /* Work an ICMP error leaves for release_sock() when a process owns the socket. */
@@ -242,6 +243,11 @@ struct atcp_sock {
 	u32			retrans_out;
 	u32			dupacks;
 	u32			high_seq;	/* snd_nxt when recovery started */
+	u32			reordering;	/* duplicate threshold, segments */
+	u32			prior_cwnd;	/* before recovery, for undo */
+	u32			prior_ssthresh;
+	u32			undo_retrans;	/* resends in recovery not yet D-SACKed */
+	u32			dsacks;
 	u8			ca_state;	/* ATCP_CA_* */
 	unsigned long		lsnd_time;	/* last data sent, for cwnd restart */
 

@@ -222,6 +222,7 @@ void atcp_cong_init(struct sock *sk)
 		as->cc = atcp_cong_by_index(READ_ONCE(atcp_sk_net(sk)->congestion_control));
 	as->cwnd = ATCP_INIT_CWND;
 	as->ssthresh = ATCP_INFINITE_SSTHRESH;
+	as->reordering = ATCP_DEFAULT_REORDERING;
 	as->cwnd_cnt = 0;
 	as->cc->init(sk);
 }

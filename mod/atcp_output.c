@@ -539,6 +539,8 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	if (!(cb->sacked & ATCP_SKB_RETRANS))
 		as->retrans_out++;
+	if (as->ca_state == ATCP_CA_RECOVERY)
+		as->undo_retrans++;
 	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;
 	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
 	if (!as->retrans_stamp)

@@ -7,7 +7,22 @@
 #include <net/sock.h>
 #include "atcp.h"
 
-#define ATCP_DUPTHRESH	3
+/*
+ * RFC 2883 4: the first block reports a duplicate if it lies below the
+ * cumulative ACK or inside the second block.  A duplicate of a segment we
+ * retransmitted proves that retransmission was not needed.
+ */
+static bool atcp_is_dsack(const struct atcp_sock *as, const struct atcp_opts *opts)
+{
+	const struct atcp_sack_block *b = opts->sacks;
+
+	if (!opts->num_sacks)
+		return false;
+	if (!atcp_seq_after(b[0].end, as->snd_una))
+		return true;
+	return opts->num_sacks > 1 && !atcp_seq_before(b[0].start, b[1].start) &&
+	       !atcp_seq_after(b[0].end, b[1].end);
+}
 
 /* Mark the segments a SACK block covers; blocks outside the window are ignored. */
 static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts)
@@ -15,6 +30,11 @@ static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts)
 	struct atcp_sock *as = atcp_sk(sk);
 	unsigned int i;
 
+	if (atcp_is_dsack(as, opts)) {
+		as->dsacks++;
+		if (as->undo_retrans)
+			as->undo_retrans--;
+	}
 	for (i = 0; i < opts->num_sacks; i++) {
 		u32 start = opts->sacks[i].start, end = opts->sacks[i].end;
 		struct sk_buff *skb;
@@ -73,7 +93,7 @@ static void atcp_mark_lost_sack(struct sock *sk)
 
 		if (cb->sacked & ATCP_SKB_SACKED)
 			sacked_above++;
-		else if (sacked_above >= ATCP_DUPTHRESH && !(cb->sacked & ATCP_SKB_RETRANS))
+		else if (sacked_above >= as->reordering && !(cb->sacked & ATCP_SKB_RETRANS))
 			atcp_mark_skb_lost(as, skb);
 	}
 }
@@ -112,6 +132,9 @@ static void atcp_enter_recovery(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
+	as->prior_cwnd = as->cwnd;
+	as->prior_ssthresh = as->ssthresh;
+	as->undo_retrans = 0;
 	as->ssthresh = as->cc->ssthresh(sk);
 	as->cwnd = max(as->ssthresh, 2U);
 	as->cwnd_cnt = 0;
@@ -226,7 +249,7 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 	case ATCP_CA_DISORDER:
 		if (as->sack_ok)
 			atcp_mark_lost_sack(sk);
-		else if (as->dupacks >= ATCP_DUPTHRESH)
+		else if (as->dupacks >= as->reordering)
 			atcp_mark_head_lost(sk);
 		if (as->lost_out) {
 			atcp_enter_recovery(sk);
@@ -239,6 +262,12 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 	case ATCP_CA_RECOVERY:
 		if (!atcp_seq_before(as->snd_una, as->high_seq)) {
 			as->cwnd = max(min(as->cwnd, as->ssthresh), 2U);
+			if (as->sack_ok && !as->undo_retrans) {
+				/* D-SACKs covered every resend: there was no loss (RFC 3708) */
+				as->cwnd = max(as->cwnd, as->prior_cwnd);
+				as->ssthresh = max(as->ssthresh, as->prior_ssthresh);
+				as->cc->on_loss(sk);
+			}
 			as->ca_state = as->sacked_out ? ATCP_CA_DISORDER : ATCP_CA_OPEN;
 			break;
 		}

@@ -788,7 +788,7 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_snd_ssthresh = ai.snd_ssthresh;
 	ti->tcpi_snd_cwnd = ai.snd_cwnd;
 	ti->tcpi_advmss = ai.advmss;
-	ti->tcpi_reordering = 3;
+	ti->tcpi_reordering = as->reordering;
 	ti->tcpi_rcv_space = as->rcv_wnd;
 	ti->tcpi_total_retrans = ai.total_retrans;
 	ti->tcpi_bytes_acked = ai.bytes_acked;
