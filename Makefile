@@ -7,6 +7,7 @@
 #   make check      deps + build + run every selftest in one QEMU boot
 #   make check T=glob   only the selftests whose file name matches (e.g. T='infra*')
 #   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
+#   make bench      deps + build + atcp-bench in ONE VM boot (TCP vs atcp; see Documentation/performance.md)
 #   make vm         interactive shell in the VM (scripts/vmrun)
 #   make clean      remove build products (make distclean: also build/ caches)
 #   make install    the atcp tool, atcp.ko + atcp_diag.ko, man pages (DESTDIR, PREFIX)
@@ -25,9 +26,9 @@ MANDIR ?= $(PREFIX)/share/man
 # Debian packages the build and the tests need (make deps)
 DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
-	sparse python3 gcc make libc6-dev xz-utils util-linux
+	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib
 
-.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check install
+.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check bench install
 
 all: module selftests tools
 
@@ -41,7 +42,10 @@ headers-check:
 selftests:
 	$(MAKE) -C selftests
 
-tools: $(DEMO_BINS) $(ATCP_TOOL)
+tools: $(DEMO_BINS) $(ATCP_TOOL) bench/atcp-bench
+
+bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h)
+	gcc -static -O2 -Wall -Iuapi -o $@ $< -lm
 
 # the atcp control tool (libmnl, dynamically linked)
 $(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h)
@@ -75,6 +79,17 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/vmrun scripts/demo $(DEMO_ARGS)
 
+# One boot: memory, then stream/rr/crr alternating TCP and atcp; the plot is
+# made on the host.  BENCH_ARGS passes options (e.g. --rounds 5).
+bench: deps
+	@$(MAKE) --no-print-directory module tools
+	@mkdir -p build/bench
+	@{ VMRUN_APPEND=slab_nomerge VMRUN_OUT=build/bench scripts/vmrun \
+		bench/atcp-bench --out build/bench $(BENCH_ARGS) 2>&1; echo $$? >build/bench/rc; } | \
+		tr -d '\r' | tee build/bench/console.log
+	@python3 bench/plot.py build/bench || true
+	@exit $$(cat build/bench/rc)
+
 vm: all
 	@scripts/vmrun
 
@@ -83,7 +98,7 @@ clean:
 	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean
-	rm -f $(DEMO_BINS) $(ATCP_TOOL)
+	rm -f $(DEMO_BINS) $(ATCP_TOOL) bench/atcp-bench
 	rm -rf build/check build/vm/runs build/vm/last
 
 distclean: clean
