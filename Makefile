@@ -86,8 +86,8 @@ bench: deps
 	@mkdir -p build/bench
 	@{ VMRUN_APPEND=slab_nomerge VMRUN_OUT=build/bench scripts/vmrun \
 		bench/atcp-bench --out build/bench $(BENCH_ARGS) 2>&1; echo $$? >build/bench/rc; } | \
-		tr -d '\r' | tee build/bench/console.log
-	@python3 bench/plot.py build/bench || true
+		sed -u 's/\r$$//' | tee build/bench/console.log
+	@/usr/bin/python3 bench/plot.py build/bench || true
 	@exit $$(cat build/bench/rc)
 
 vm: all

@@ -921,6 +921,7 @@ static void mem_child(int proto, int resfd)
 		goto out;
 	}
 	write_file("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535");
+	write_file("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000");	/* new netns: 8192 */
 	lfd = make_listener(&e, 4096);
 	if (lfd < 0) {
 		res_err(&r, "listen");
@@ -1330,7 +1331,8 @@ static void net_teardown(void)
 static int net_setup(void)
 {
 	const char *tune = "echo '1024 65535' > /proc/sys/net/ipv4/ip_local_port_range && "
-			   "echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse";
+			   "echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse && "
+			   "echo 1000000 > /proc/sys/net/ipv4/tcp_max_tw_buckets";
 
 	net_teardown();
 	if (sh("ip netns add " NS_LO " && ip -n " NS_LO " link set lo up"))
