@@ -307,8 +307,14 @@ static inline int veth_create(int peer_ns_fd)
 		.nh.nlmsg_type = RTM_NEWLINK,
 		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
 		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = 10,
 	};
-	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	/*
+	 * Distinct ifindexes: with equal ones (2 and 2, fresh namespaces)
+	 * linkwatch takes the carrier change for non-urgent and brings the
+	 * link up only after its 1 s rate limit.
+	 */
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 20 };
 	struct rtattr *linkinfo, *data, *peer;
 	uint32_t nsfd = peer_ns_fd;
 	struct {
@@ -393,6 +399,62 @@ out:
 	return ret;
 }
 
+/* IFLA_OPERSTATE of @dev in the current namespace, -1 on error. */
+static inline int link_operstate(const char *dev)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_GETLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = if_nametoindex(dev),
+	};
+	char buf[4096];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct rtattr *rta;
+	int fd, len, ret = -1;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
+		goto out;
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len < (int)NLMSG_LENGTH(sizeof(struct ifinfomsg)) || nh->nlmsg_type != RTM_NEWLINK)
+		goto out;
+	len = IFLA_PAYLOAD(nh);
+	for (rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_OPERSTATE)
+			ret = *(uint8_t *)RTA_DATA(rta);
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Wait until @ns's veth really transmits.  The carrier comes up at once but
+ * linkwatch switches the device from the noop qdisc (which drops
+ * everything) to its real qdisc later, asynchronously: a single packet
+ * sent right after setup can vanish.  Linkwatch sets the operational state
+ * and attaches the qdisc in one RTNL section, and RTM_GETLINK runs under
+ * RTNL: once it reports IF_OPER_UP, the qdisc is in place.
+ */
+static inline int veth_wait_running(int ns)
+{
+	bool up;
+
+	if (ns_enter(ns))
+		return -1;
+	up = WAIT_UNTIL(link_operstate(ns_dev(ns)) == 6 /* IF_OPER_UP */, 5000);
+	ns_enter(NS_ROOT);
+	if (!up)
+		fprintf(stderr, "# %s did not come up\n", ns_dev(ns));
+	return up ? 0 : -1;
+}
+
 /*
  * Create namespaces A and B joined by a veth pair and enter none of them.
  * @name labels the optional packet capture.  0 on success.
@@ -416,6 +478,8 @@ static inline int net_setup(const char *name)
 	if (ns_enter(NS_A) || veth_create(net_fd[NS_B]) || ns_enter(NS_ROOT))
 		return -1;
 	if (veth_configure(NS_A) || veth_configure(NS_B))
+		return -1;
+	if (veth_wait_running(NS_A) || veth_wait_running(NS_B))
 		return -1;
 	if (name)
 		pcap_start(name);
