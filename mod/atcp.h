@@ -111,6 +111,7 @@ enum {
 	ATCP_PUSH_NORMAL,	/* Nagle and cork decide */
 	ATCP_PUSH_MORE,		/* MSG_MORE: the caller has more to send */
 	ATCP_PUSH_FORCE,	/* send it now */
+	ATCP_PUSH_PROBE,	/* persist timer: send what fits the window, however small */
 };
 
 /* Options parsed from a segment. */
@@ -482,6 +483,7 @@ void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
 /* atcp_output.c */
 u16 atcp_mss_for_mtu(u32 mtu);
 u8 atcp_choose_wscale(int space);
+int atcp_rcvbuf_max(const struct sock *sk);
 u32 atcp_ts_now(void);
 u32 atcp_pipe(const struct atcp_sock *as);
 int atcp_write_xmit(struct sock *sk, int push);

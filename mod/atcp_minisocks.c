@@ -113,7 +113,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	req->ts_recent = opts.tsval;
 	req->ts_off = get_random_u32();
 	req->rcv_wscale = req->wscale_ok ?
-			  atcp_choose_wscale(max(READ_ONCE(lsk->sk_rcvbuf), READ_ONCE(an->rmem[2]))) : 0;
+			  atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;
 	req->bound_dev_if = lsk->sk_bound_dev_if;
 	req->born = jiffies;
 	timer_setup(&req->timer, atcp_req_timer_fn, 0);

@@ -22,6 +22,14 @@ u16 atcp_mss_for_mtu(u32 mtu)
 	return min_t(u32, mss, 65535 - sizeof(struct iphdr) - sizeof(struct tcphdr));
 }
 
+/* The largest receive buffer the socket may grow to: what the window scale must cover. */
+int atcp_rcvbuf_max(const struct sock *sk)
+{
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return READ_ONCE(sk->sk_rcvbuf);
+	return max(READ_ONCE(sk->sk_rcvbuf), READ_ONCE(atcp_sk_net(sk)->rmem[2]));
+}
+
 /* Smallest shift that lets @space fit into the 16-bit window field. */
 u8 atcp_choose_wscale(int space)
 {
@@ -55,9 +63,7 @@ u32 atcp_select_window(struct sock *sk)
 	u32 win = min(atcp_free_space(sk), max_win);
 	u32 scaled;
 
-	if (win < cur)
-		win = cur;
-	else if (win - cur < min_t(u32, as->advmss, READ_ONCE(sk->sk_rcvbuf) / 2) && cur)
+	if (win < cur || win - cur < min_t(u32, as->advmss, READ_ONCE(sk->sk_rcvbuf) / 2))
 		win = cur;
 
 	scaled = win >> as->rcv_wscale;
@@ -344,7 +350,7 @@ static bool atcp_hold_partial(struct sock *sk, struct sk_buff *skb, int push)
 	struct atcp_sock *as = atcp_sk(sk);
 
 	if (skb->len >= as->mss || (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN) ||
-	    !skb_queue_is_last(&sk->sk_write_queue, skb) || push == ATCP_PUSH_FORCE)
+	    !skb_queue_is_last(&sk->sk_write_queue, skb) || push >= ATCP_PUSH_FORCE)
 		return false;
 	if (as->cork || push == ATCP_PUSH_MORE)
 		return true;
@@ -381,8 +387,14 @@ int atcp_write_xmit(struct sock *sk, int push)
 		if (atcp_seq_after(cb->end_seq, wnd_end) && !fin_only) {
 			u32 usable = atcp_seq_after(wnd_end, as->snd_nxt) ? wnd_end - as->snd_nxt : 0;
 
-			/* Nothing in flight and part of the window free: send what fits. */
+			/*
+			 * Nothing in flight and part of the window free: send what
+			 * fits if it is at least half the largest window the peer
+			 * ever offered (sender SWS avoidance, RFC 1122 4.2.3.4),
+			 * or when the persist timer ran out.
+			 */
 			if (as->snd_nxt != as->snd_una || !usable || usable >= skb->len ||
+			    (usable < as->max_window / 2 && push != ATCP_PUSH_PROBE) ||
 			    atcp_fragment(sk, skb, usable)) {
 				wnd_limited = true;
 				break;

@@ -97,8 +97,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		as->advmss = min(as->advmss, as->user_mss);
 	as->mss = as->advmss;
 	if (as->wscale_ok)
-		as->rcv_wscale = atcp_choose_wscale(max(READ_ONCE(sk->sk_rcvbuf),
-							READ_ONCE(atcp_sk_net(sk)->rmem[2])));
+		as->rcv_wscale = atcp_choose_wscale(atcp_rcvbuf_max(sk));
 	as->iss = atcp_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			   inet->inet_dport);
 	atcp_set_state(sk, TCP_SYN_SENT);

@@ -107,6 +107,10 @@ static void atcp_probe_timeout(struct sock *sk)
 		as->probing = false;
 		return;
 	}
+	/* a window too small to use by the SWS rules still takes a probe with data */
+	if (atcp_seq_after(as->snd_una + as->snd_wnd, as->snd_nxt) &&
+	    atcp_write_xmit(sk, ATCP_PUSH_PROBE))
+		return;
 	atcp_send_probe(sk);
 	if (as->backoff < 31)
 		as->backoff++;
