@@ -97,6 +97,7 @@ struct atcp_optspec {
 #define ATCP_MAX_OPT_SPACE	40
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
 #define ATCP_DEFAULT_REORDERING	3	/* DupThresh, RFC 5681 */
+#define ATCP_OOW_ACK_INTERVAL	(HZ / 2)	/* as net.ipv4.tcp_invalid_ratelimit */
 #define ATCP_QUICKACK_SEGS	16
 
 /* Work an ICMP error leaves for release_sock() when a process owns the socket. */
@@ -196,6 +197,7 @@ struct atcp_tw {
 	u32			ts_off;
 	int			bound_dev_if;
 	unsigned long		expires;
+	unsigned long		last_oow_ack;
 	kuid_t			uid;
 	struct rcu_head		rcu;
 };
@@ -289,6 +291,7 @@ struct atcp_sock {
 	int			keepalive_probes;
 	u8			keepalive_sent;
 	u8			deferred;	/* ATCP_DEFER_*, for release_cb */
+	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 
 	/* listener */
 	struct list_head	accept_queue;	/* children ready for accept() */
@@ -478,6 +481,7 @@ int atcp_v4_err(struct sk_buff *skb, u32 info);
 void atcp_release_cb(struct sock *sk);
 int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
+bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
 
 /* atcp_output.c */

@@ -125,11 +125,35 @@ static void atcp_reset(struct sock *sk)
 	atcp_done(sk);
 }
 
+/*
+ * ACKs sent in answer to segments that carry no data (out of window, PAWS,
+ * challenges) are limited to one per half second per connection: two ends
+ * that disagree about the window must not ping-pong ACKs forever.
+ */
+bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last)
+{
+	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+	if (cb->end_seq != cb->seq && !(cb->flags & ATCPHDR_SYN))
+		return false;
+	if (*last && time_before(jiffies, *last + ATCP_OOW_ACK_INTERVAL))
+		return true;
+	*last = jiffies ? : 1;
+	return false;
+}
+
+/* Answer a segment we cannot accept with an ACK, unless rate limited. */
+static void atcp_send_oow_ack(struct sock *sk, struct sk_buff *skb)
+{
+	if (!atcp_oow_rate_limited(skb, &atcp_sk(sk)->last_oow_ack))
+		atcp_send_ack(sk);
+}
+
 /* RFC 5961: answer a suspicious RST or SYN with an ACK instead of acting on it. */
-static void atcp_send_challenge_ack(struct sock *sk)
+static void atcp_send_challenge_ack(struct sock *sk, struct sk_buff *skb)
 {
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_CHALLENGEACKS);
-	atcp_send_ack(sk);
+	atcp_send_oow_ack(sk, skb);
 }
 
 /* Right edge of what we advertised, minus what arrived since. */
@@ -177,12 +201,12 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 
 	if (atcp_seq_after(ack, as->snd_nxt)) {
 		/* ACK for something not yet sent */
-		atcp_send_challenge_ack(sk);
+		atcp_send_challenge_ack(sk, skb);
 		return false;
 	}
 	if (atcp_seq_before(ack, as->snd_una - as->max_window)) {
 		/* RFC 5961 5.2: far too old */
-		atcp_send_challenge_ack(sk);
+		atcp_send_challenge_ack(sk, skb);
 		return false;
 	}
 
@@ -518,13 +542,13 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (atcp_paws_reject(as, &opts, cb) && !(cb->flags & ATCPHDR_RST)) {
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_PAWSDROPS);
-		atcp_send_ack(sk);
+		atcp_send_oow_ack(sk, skb);
 		goto discard;
 	}
 	if (!atcp_sequence_ok(as, cb)) {
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTOFWINDOW);
 		if (!(cb->flags & ATCPHDR_RST))
-			atcp_send_ack(sk);
+			atcp_send_oow_ack(sk, skb);
 		goto discard;
 	}
 	as->rcv_tstamp = jiffies;
@@ -533,11 +557,11 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		if (cb->seq == as->rcv_nxt)
 			atcp_reset(sk);
 		else
-			atcp_send_challenge_ack(sk);
+			atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
 	if (cb->flags & ATCPHDR_SYN) {
-		atcp_send_challenge_ack(sk);
+		atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
 	if (!(cb->flags & ATCPHDR_ACK))
