@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/atcp has /proc/net/tcp's format and content: the same header,
+ * one line per socket with the same fields for LISTEN (accept queue in
+ * rx_queue), ESTABLISHED (unread bytes in rx_queue, unacknowledged in
+ * tx_queue), request (SYN_RECV, no inode) and TIME_WAIT (no inode)
+ * entries, the socket's inode, and one file per namespace.
+ */
+#include "atcp_lib.h"
+
+#define PORT	5007
+
+FIXTURE(procnet) {
+	struct conn c;
+};
+
+PROTO_VARIANTS(procnet);
+
+FIXTURE_SETUP(procnet)
+{
+	conn_init(&self->c);
+	NET_SETUP(variant->proto);
+}
+
+FIXTURE_TEARDOWN(procnet)
+{
+	conn_close(&self->c);
+	net_teardown();
+}
+
+/* The single entry of @ns with these ports (any state): 0 if exactly one. */
+static int proc_find(int ns, int proto, int lport, int rport, struct proc_entry *out)
+{
+	struct proc_entry ents[64];
+	int n = proc_read(ns, proto, ents, 64), i, found = 0;
+
+	for (i = 0; i < n && i < 64; i++) {
+		if (ents[i].lport != lport || ents[i].rport != rport)
+			continue;
+		*out = ents[i];
+		found++;
+	}
+	return found == 1 ? 0 : -1;
+}
+
+static unsigned long inode_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* local and remote address as printed: the __be32 read as a host integer */
+#define ASSERT_ADDRS(e, local_ns, remote_ns) do {			\
+	ASSERT_EQ(ns_inaddr(local_ns), (e).laddr);			\
+	ASSERT_EQ((remote_ns) < 0 ? 0 : ns_inaddr(remote_ns), (e).raddr); \
+} while (0)
+
+static void rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n'))
+		s[--n] = 0;
+}
+
+/* the header line is /proc/net/tcp's (trailing padding aside) */
+TEST_F(procnet, header_as_tcp)
+{
+	char tcp_hdr[256] = "", hdr[256] = "";
+	FILE *f;
+
+	f = ns_proc_net_open(NS_A, "tcp");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(tcp_hdr, sizeof(tcp_hdr), f));
+	fclose(f);
+	f = ns_proc_net_open(NS_A, proc_file(variant->proto));
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(hdr, sizeof(hdr), f));
+	fclose(f);
+	if (strcmp(tcp_hdr, hdr))
+		TH_LOG("header padding differs: %zu vs %zu bytes", strlen(tcp_hdr), strlen(hdr));
+	rtrim(tcp_hdr);
+	rtrim(hdr);
+	ASSERT_STREQ(tcp_hdr, hdr);
+	/* a fresh namespace has no entries */
+	ASSERT_EQ(0, proc_count(NS_A, variant->proto, ANY, ANY, ANY));
+}
+
+/* LISTEN: st 0A, bound address, no peer, its inode, accept queue in rx_queue */
+TEST_F(procnet, listen_entry)
+{
+	int proto = variant->proto, lfd, cli[2], i;
+	struct proc_entry e;
+
+	lfd = ns_listen(NS_B, proto, PORT, 8);
+	ASSERT_GE(lfd, 0);
+	self->c.lfd = lfd;
+	ASSERT_EQ(0, proc_find(NS_B, proto, PORT, 0, &e));
+	ASSERT_EQ(TCP_LISTEN, e.st);
+	ASSERT_ADDRS(e, NS_B, -1);
+	ASSERT_EQ(inode_of(lfd), e.inode);
+	ASSERT_EQ(0, e.rx_queue);
+
+	/* two connections waiting in the accept queue */
+	for (i = 0; i < 2; i++) {
+		cli[i] = ns_connect(NS_A, proto, NS_B, PORT);
+		ASSERT_GE(cli[i], 0);
+	}
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_B, proto, PORT, 0, &e) && e.rx_queue == 2,
+			       SOON_MS)) TH_LOG("rx_queue %u", e.rx_queue);
+	for (i = 0; i < 2; i++)
+		close(cli[i]);
+	/* the listener is not visible from the other namespace */
+	ASSERT_EQ(0, proc_count(NS_A, proto, TCP_LISTEN, ANY, ANY));
+}
+
+/*
+ * ESTABLISHED on both sides with mirrored addresses and the sockets'
+ * inodes; bytes nobody read yet show in rx_queue.
+ */
+TEST_F(procnet, established_entries)
+{
+	int proto = variant->proto;
+	struct proc_entry ea, eb;
+	char buf[1000] = { 0 };
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, proc_find(NS_A, proto, self->c.cport, PORT, &ea));
+	ASSERT_EQ(0, proc_find(NS_B, proto, PORT, self->c.cport, &eb));
+	ASSERT_EQ(TCP_ESTABLISHED, ea.st);
+	ASSERT_EQ(TCP_ESTABLISHED, eb.st);
+	ASSERT_ADDRS(ea, NS_A, NS_B);
+	ASSERT_ADDRS(eb, NS_B, NS_A);
+	ASSERT_EQ(inode_of(self->c.cli), ea.inode);
+	ASSERT_EQ(inode_of(self->c.srv), eb.inode);
+	ASSERT_NE(0, ea.inode);
+
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_B, proto, PORT, self->c.cport, &eb) &&
+			       eb.rx_queue == sizeof(buf), SOON_MS))
+		TH_LOG("rx_queue %u", eb.rx_queue);
+	/* acknowledged: nothing left in the sender's tx_queue */
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_A, proto, self->c.cport, PORT, &ea) &&
+			       ea.tx_queue == 0, SOON_MS));
+	ASSERT_EQ(0, recv_all(self->c.srv, buf, sizeof(buf)));
+	ASSERT_EQ(0, proc_find(NS_B, proto, PORT, self->c.cport, &eb));
+	ASSERT_EQ(0, eb.rx_queue);
+}
+
+/*
+ * A request whose final ACK is lost (A's pure ACKs dropped by tc): SYN_RECV
+ * entry in B with the client as peer and no inode.
+ */
+TEST_F(procnet, request_entry)
+{
+	int proto = variant->proto, cli;
+	struct proc_entry e;
+
+	self->c.lfd = ns_listen(NS_B, proto, PORT, 8);
+	ASSERT_GE(self->c.lfd, 0);
+	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %s clsact && "
+			   "tc filter add dev %s egress protocol ip prio 1 u32 "
+			   "match ip protocol %d 0xff match u8 0x10 0xff at 33 action drop",
+			   DEV_A, DEV_A, proto));
+	cli = ns_connect(NS_A, proto, NS_B, PORT);
+	ASSERT_GE(cli, 0);
+	self->c.cli = cli;
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_B, proto, PORT, local_port(cli), &e), SOON_MS))
+		proc_dump(NS_B, proto);
+	ASSERT_EQ(TCP_SYN_RECV, e.st);
+	ASSERT_ADDRS(e, NS_B, NS_A);
+	ASSERT_EQ(0, e.inode);
+	/* still the listener too */
+	ASSERT_EQ(1, proc_count(NS_B, proto, TCP_LISTEN, PORT, 0));
+}
+
+/* TIME_WAIT: st 06, addresses kept, no inode once the file is closed */
+TEST_F(procnet, time_wait_entry)
+{
+	int proto = variant->proto;
+	struct proc_entry e;
+	char c;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	close_fd(&self->c.srv);
+	ASSERT_TRUE(WAIT_UNTIL(proc_count(NS_A, proto, TCP_TIME_WAIT, self->c.cport, PORT) == 1,
+			       SOON_MS));
+	close_fd(&self->c.cli);
+	ASSERT_EQ(0, proc_find(NS_A, proto, self->c.cport, PORT, &e));
+	ASSERT_EQ(TCP_TIME_WAIT, e.st);
+	ASSERT_ADDRS(e, NS_A, NS_B);
+	ASSERT_EQ(0, e.inode);
+	ASSERT_EQ(0, e.rx_queue);
+	ASSERT_EQ(0, e.tx_queue);
+	/* B closed after A's FIN: nothing left there but the listener */
+	ASSERT_TRUE(WAIT_UNTIL(proc_count(NS_B, proto, ANY, ANY, ANY) == 1, SOON_MS));
+}
+
+TEST_HARNESS_MAIN
