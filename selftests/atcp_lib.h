@@ -506,6 +506,30 @@ static inline int netem(int ns, const char *params)
 	return ns_sh(ns, "tc qdisc replace dev %s root netem %s", ns_dev(ns), params);
 }
 
+/*
+ * Make Linux TCP in @ns speak IP protocol 253 on its veth (the recipe of
+ * qemu-notes.md): ingress 253 -> 6 then the IP checksum; egress first the
+ * TCP checksum Linux left to the device, then 6 -> 253 and the IP
+ * checksum.  No TSO/GSO (act_csum skips GSO packets, and software GSO after
+ * tc cannot segment protocol 253), gso_max_segs 1 (TCP builds GSO packets
+ * even with gso off).
+ */
+static inline int tcp_speaks_253(int ns)
+{
+	return ns_sh(ns,
+		"ethtool -K %1$s tso off gso off gro off tx off >/dev/null 2>&1; "
+		"ip link set dev %1$s gso_max_segs 1 && "
+		"tc qdisc add dev %1$s clsact && "
+		"tc filter add dev %1$s ingress protocol ip prio 1 u32 "
+		"  match ip protocol 253 0xff "
+		"  action pedit ex munge ip protocol set 6 pipe action csum ip && "
+		"tc filter add dev %1$s egress protocol ip prio 1 u32 "
+		"  match ip protocol 6 0xff "
+		"  action csum ip and tcp pipe "
+		"  action pedit ex munge ip protocol set 253 pipe action csum ip",
+		ns_dev(ns));
+}
+
 /* ------------------------------------------------------------ protocols */
 
 static inline const char *proto_name(int proto)
