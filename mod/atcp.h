@@ -408,6 +408,7 @@ struct atcp_net {
 	struct hlist_head	*lhash;
 	struct hlist_head	*bhash;
 	atomic_t		tw_count;
+	u32			port_hint;	/* ephemeral port search start, under @lock */
 	bool			dying;
 };
 

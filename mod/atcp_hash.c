@@ -359,9 +359,13 @@ int atcp_hash_connect(struct sock *sk)
 
 	inet_sk_get_local_port_range(sk, &low, &high);
 	range = high - low + 1;
+	/*
+	 * Start from a per-destination point moved on by every connect() (as
+	 * RFC 6056 algorithm 3 does), so back-to-back connections to one
+	 * server do not walk over all the ports the previous ones took.
+	 */
 	offset = jhash_3words((__force u32)inet->inet_rcv_saddr, (__force u32)inet->inet_daddr,
-			      (__force u32)inet->inet_dport, atcp_hash_seed) +
-		 get_random_u32_below(64);
+			      (__force u32)inet->inet_dport, atcp_hash_seed) + an->port_hint;
 	for (i = 0; i < range; i++) {
 		u16 port = low + (offset + i) % range;
 
@@ -372,6 +376,7 @@ int atcp_hash_connect(struct sock *sk)
 			continue;
 		atcp_bind_sock(an, sk, port, true);
 		inet->inet_sport = htons(port);
+		an->port_hint += i + 1 + get_random_u32_below(4);
 		goto insert;
 	}
 	goto out;

@@ -492,6 +492,9 @@ static inline void net_teardown(void)
 
 	pcap_stop();
 	for (i = NS_A; i <= NS_B; i++) {
+		/* let sockets the test orphaned finish their close over a clean path */
+		if (net_fd[i] >= 0)
+			ns_sh(i, "tc qdisc del dev %s root 2>/dev/null", ns_dev(i));
 		if (net_fd[i] >= 0)
 			close(net_fd[i]);
 		net_fd[i] = -1;
@@ -946,12 +949,22 @@ static inline int conn_open(struct conn *c, int proto, int port)
 	return 0;
 }
 
+/* Abort @fd with SO_LINGER {1, 0}: a RST, no orphan left retrying after the test. */
+static inline void abort_fd(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* Fixture teardown: nothing of the test may outlive it (rmmod follows the suite). */
 static inline void conn_close(struct conn *c)
 {
 	if (c->cli >= 0)
-		close(c->cli);
+		abort_fd(c->cli);
 	if (c->srv >= 0)
-		close(c->srv);
+		abort_fd(c->srv);
 	if (c->lfd >= 0)
 		close(c->lfd);
 	conn_init(c);

@@ -27,7 +27,7 @@ ip -n "$A" route add default via 10.31.0.2 &&
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 &&
 ip -n "$R" route add unreachable 10.77.0.0/24 &&
 ip -n "$R" route add prohibit 10.78.0.0/24 || { echo "Bail out! setup failed"; exit 1; }
-# atcp would otherwise retry for ~2 minutes: a pass must come from the ICMP
+# without ICMP handling connect() would end with ETIMEDOUT after 1+2+4 s
 ip netns exec "$A" sysctl -qw net.atcp.syn_retries=2 net.ipv4.tcp_syn_retries=2
 
 n=0
@@ -48,8 +48,9 @@ except OSError as e:
 PY
 )
 		read -r err secs <<<"$out"
-		# EHOSTUNREACH (113) within well under the first SYN retransmission
-		if [ "$err" = 113 ] && awk -v s="$secs" 'BEGIN { exit !(s < 0.9) }'; then
+		# EHOSTUNREACH (113), long before syn_retries would give ETIMEDOUT
+		# (7 s); the first ICMP may fall to the host-wide ICMP rate limit
+		if [ "$err" = 113 ] && awk -v s="$secs" 'BEGIN { exit !(s < 4) }'; then
 			echo "ok $n proto $proto $dst: EHOSTUNREACH after ${secs}s"
 		else
 			echo "not ok $n proto $proto $dst: got '$out'"
