@@ -98,6 +98,7 @@ struct atcp_optspec {
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
 #define ATCP_DEFAULT_REORDERING	3	/* DupThresh, RFC 5681 */
 #define ATCP_OOW_ACK_INTERVAL	(HZ / 2)	/* as net.ipv4.tcp_invalid_ratelimit */
+#define ATCP_ORPHAN_RETRIES	8	/* Linux's tcp_orphan_retries default */
 #define ATCP_QUICKACK_SEGS	16
 
 /* Work an ICMP error leaves for release_sock() when a process owns the socket. */

@@ -85,6 +85,9 @@ static int atcp_retry_limit(const struct sock *sk)
 	case TCP_SYN_RECV:
 		return READ_ONCE(an->synack_retries);
 	default:
+		/* nobody waits for an orphan: give up sooner, as TCP does */
+		if (sock_flag(sk, SOCK_DEAD))
+			return min(READ_ONCE(an->retries2), ATCP_ORPHAN_RETRIES);
 		return READ_ONCE(an->retries2);
 	}
 }
@@ -105,6 +108,12 @@ static void atcp_probe_timeout(struct sock *sk)
 
 	if (!as->send_head || as->snd_nxt != as->snd_una) {
 		as->probing = false;
+		return;
+	}
+	if (sock_flag(sk, SOCK_DEAD) && as->backoff >= ATCP_ORPHAN_RETRIES) {
+		/* an orphan's peer keeps its window shut: nobody will read */
+		atcp_send_active_rst(sk, GFP_ATOMIC);
+		atcp_write_error(sk, ETIMEDOUT);
 		return;
 	}
 	/* a window too small to use by the SWS rules still takes a probe with data */

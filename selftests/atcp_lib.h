@@ -494,7 +494,7 @@ static inline void net_teardown(void)
 	for (i = NS_A; i <= NS_B; i++) {
 		/* let sockets the test orphaned finish their close over a clean path */
 		if (net_fd[i] >= 0)
-			ns_sh(i, "tc qdisc del dev %s root 2>/dev/null", ns_dev(i));
+			ns_sh(i, "tc qdisc del dev %s root 2>/dev/null; true", ns_dev(i));
 		if (net_fd[i] >= 0)
 			close(net_fd[i]);
 		net_fd[i] = -1;
