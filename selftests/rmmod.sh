@@ -22,7 +22,7 @@ NS_B=atcp_rmmod_b_$$
 ADDR_A=10.23.0.1
 ADDR_B=10.23.0.2
 TMP=$(mktemp -d)
-PLAN=9
+PLAN=10
 n=0
 failed=0
 
@@ -233,6 +233,19 @@ echo_works() {
 	out=$(python3 "$TMP/holder.py" echo "$NS_A" "$NS_B" $ADDR_B 2>&1)
 	[ "$out" = "echo ok" ] || { diag "$out"; return 1; }
 }
+
+# Sockets of earlier tests may still be closing; a reference that never
+# drains is a leak, and every unload below would fail because of it.
+refs_drain() {
+	local i
+	for i in $(seq 300); do
+		[ "$(cat /sys/module/atcp/refcnt)" = 0 ] && return 0
+		sleep 0.1
+	done
+	diag "$(cat /sys/module/atcp/refcnt) references to atcp held by earlier tests (leaked sockets?)"
+	return 1
+}
+check "no atcp socket left over from earlier tests" refs_drain
 
 if ! make_net; then
 	not_ok "namespaces with veth and tc"
