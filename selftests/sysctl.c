@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The net.atcp.* timer and retry sysctls of the foundation: written values
+ * are read back, out-of-range and malformed writes (negative, zero, beyond
+ * int, not a number) fail with EINVAL and change nothing, every namespace
+ * starts from the defaults and keeps its own values.  atcp only (Linux TCP
+ * has no such knobs).  selftests/netlink_params.c checks every parameter's
+ * exact range against the netlink interface.
+ */
+#include "atcp_lib.h"
+
+struct tunable {
+	const char *name;
+	long def;		/* 0: no fixed default to check */
+	long good;		/* a valid non-default value */
+};
+
+static const struct tunable tunables[] = {
+	{ "net/atcp/msl_ms",		30000,	100 },
+	{ "net/atcp/fin_timeout_ms",	60000,	500 },
+	{ "net/atcp/syn_retries",	6,	2 },
+	{ "net/atcp/synack_retries",	5,	2 },
+	{ "net/atcp/rto_initial_ms",	1000,	100 },
+	{ "net/atcp/max_syn_backlog",	0,	16 },
+};
+
+#define NTUNABLES (sizeof(tunables) / sizeof(tunables[0]))
+
+/* zero is meaningless for all of them: no MSL, no retry, no backlog */
+static const char *const bad_values[] = {
+	"-1", "0", "-2147483648", "2147483648", "4294967296",
+	"99999999999999999999", "abc", "12abc",
+};
+
+FIXTURE(sysctl) {
+	int dummy;
+};
+
+FIXTURE_SETUP(sysctl)
+{
+	if (!proto_available(IPPROTO_ATCP))
+		SKIP_SETUP("atcp not available (module not loaded?)");
+	ASSERT_EQ(0, net_setup(NULL));
+}
+
+FIXTURE_TEARDOWN(sysctl)
+{
+	net_teardown();
+}
+
+/* a fresh namespace has the defaults; valid writes read back */
+TEST_F(sysctl, defaults_and_valid_writes)
+{
+	unsigned int i;
+
+	for (i = 0; i < NTUNABLES; i++) {
+		const struct tunable *t = &tunables[i];
+		long v = ns_sysctl_get(NS_A, t->name);
+
+		ASSERT_NE(LONG_MIN, v) TH_LOG("%s unreadable", t->name);
+		if (t->def) {
+			EXPECT_EQ(t->def, v) TH_LOG("%s", t->name);
+		} else {
+			EXPECT_GT(v, 0) TH_LOG("%s", t->name);
+		}
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, t->name, t->good)) TH_LOG("%s", t->name);
+		EXPECT_EQ(t->good, ns_sysctl_get(NS_A, t->name)) TH_LOG("%s", t->name);
+	}
+}
+
+/* negative, zero, beyond int, garbage: EINVAL, the value stays */
+TEST_F(sysctl, out_of_range_refused)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < NTUNABLES; i++) {
+		const struct tunable *t = &tunables[i];
+
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, t->name, t->good));
+		for (k = 0; k < sizeof(bad_values) / sizeof(bad_values[0]); k++) {
+			EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, t->name, bad_values[k]))
+				TH_LOG("%s = \"%s\" accepted", t->name, bad_values[k]);
+			EXPECT_EQ(t->good, ns_sysctl_get(NS_A, t->name))
+				TH_LOG("%s changed by \"%s\"", t->name, bad_values[k]);
+		}
+	}
+}
+
+/* values are per namespace: changing A leaves B (and a new one) at defaults */
+TEST_F(sysctl, per_namespace)
+{
+	unsigned int i;
+
+	for (i = 0; i < NTUNABLES; i++) {
+		const struct tunable *t = &tunables[i];
+		long in_b = ns_sysctl_get(NS_B, t->name);
+
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, t->name, t->good));
+		EXPECT_EQ(in_b, ns_sysctl_get(NS_B, t->name)) TH_LOG("%s", t->name);
+		if (t->def) {
+			EXPECT_EQ(t->def, in_b) TH_LOG("%s", t->name);
+		}
+	}
+}
+
+/* Close @c with the side in @first_ns first; TIME_WAIT lands there. */
+static int close_first(struct conn *c, int first_ns)
+{
+	int *first = first_ns == NS_A ? &c->cli : &c->srv;
+	int *second = first_ns == NS_A ? &c->srv : &c->cli;
+	char ch;
+
+	if (shutdown(*first, SHUT_WR) || recv(*second, &ch, 1, 0) != 0)
+		return -1;
+	close_fd(second);
+	if (recv(*first, &ch, 1, 0) != 0)
+		return -1;
+	close_fd(first);
+	return 0;
+}
+
+/* the values act per namespace: msl_ms=100 in A, default (30 s) in B */
+TEST_F(sysctl, msl_applies_per_namespace)
+{
+	struct conn ca, cb;
+
+	conn_init(&ca);
+	conn_init(&cb);
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/msl_ms", 100));
+	ASSERT_EQ(0, conn_open(&ca, IPPROTO_ATCP, 5008));
+	ASSERT_EQ(0, conn_open(&cb, IPPROTO_ATCP, 5009));
+	ASSERT_EQ(0, close_first(&ca, NS_A));
+	ASSERT_EQ(0, close_first(&cb, NS_B));
+	ASSERT_TRUE(WAIT_UNTIL(conn_count(&ca, NS_A, TCP_TIME_WAIT) == 1 &&
+			       conn_count(&cb, NS_B, TCP_TIME_WAIT) == 1, SOON_MS)) {
+		proc_dump(NS_A, IPPROTO_ATCP);
+		proc_dump(NS_B, IPPROTO_ATCP);
+	}
+	/* A's TIME_WAIT ends after 2 * 100 ms, B's lasts a minute */
+	ASSERT_TRUE(WAIT_UNTIL(conn_count(&ca, NS_A, ANY) == 0, SOON_MS));
+	sleep_ms(500);
+	ASSERT_EQ(1, conn_count(&cb, NS_B, TCP_TIME_WAIT));
+	conn_close(&ca);
+	conn_close(&cb);
+}
+
+TEST_HARNESS_MAIN
