@@ -3,7 +3,8 @@
  * Connection establishment: three-way handshake (blocking and non-blocking
  * connect and accept), refusal by RST, SYN retransmission until ETIMEDOUT,
  * listen backlog overflow and simultaneous open.  Each test runs on Linux
- * TCP and on atcp.
+ * TCP and on atcp.  Connections end with an abort (RST): no orphan may
+ * outlive a test (its peer's namespace goes away with it).
  */
 #include "atcp_lib.h"
 
@@ -56,8 +57,8 @@ TEST_F(hs, blocking_connect)
 	ASSERT_EQ(self_addr.sin_addr.s_addr, peer.sin_addr.s_addr);
 	ASSERT_EQ(self_addr.sin_port, peer.sin_port);
 	ASSERT_EQ(0, exchange(cli, srv));
-	close(srv);
-	close(cli);
+	abort_fd(srv);
+	abort_fd(cli);
 	close(lfd);
 }
 
@@ -107,8 +108,8 @@ TEST_F(hs, nonblocking_connect)
 	ASSERT_EQ(TCP_ESTABLISHED, sock_state(srv));
 	ASSERT_EQ(0, proc_count(NS_B, proto, TCP_SYN_RECV, PORT, ANY));
 	ASSERT_EQ(0, exchange(cli, srv));
-	close(srv);
-	close(cli);
+	abort_fd(srv);
+	abort_fd(cli);
 	close(lfd);
 }
 
@@ -136,8 +137,8 @@ TEST_F(hs, nonblocking_accept)
 	ASSERT_EQ(0, poll_fd(lfd, POLLIN, 0));
 	set_nonblock(srv, false);
 	ASSERT_EQ(0, exchange(cli, srv));
-	close(srv);
-	close(cli);
+	abort_fd(srv);
+	abort_fd(cli);
 	close(lfd);
 }
 
@@ -160,9 +161,9 @@ TEST_F(hs, refused_blocking)
 		ASSERT_EQ(0, connect_ns(fd, NS_B, PORT))
 			TH_LOG("reconnect: %s", strerror(errno));
 		ASSERT_EQ(TCP_ESTABLISHED, sock_state(fd));
+		abort_fd(fd);
 		close(lfd);
 	}
-	close(fd);
 }
 
 /* no listener, non-blocking: POLLERR, SO_ERROR ECONNREFUSED once */
@@ -300,8 +301,8 @@ TEST_F(hs, backlog_overflow)
 		ASSERT_EQ(TCP_ESTABLISHED, sock_state(children[i]));
 	}
 	for (i = 0; i < NCLI; i++) {
-		close(children[i]);
-		close(cli[i]);
+		abort_fd(children[i]);
+		abort_fd(cli[i]);
 	}
 	close(lfd);
 }
@@ -350,8 +351,8 @@ TEST_F(hs, simultaneous_open)
 	ASSERT_EQ(0, set_nonblock(a, false));
 	ASSERT_EQ(0, set_nonblock(b, false));
 	ASSERT_EQ(0, exchange(a, b));
-	close(a);
-	close(b);
+	abort_fd(a);
+	abort_fd(b);
 }
 
 TEST_HARNESS_MAIN

@@ -45,9 +45,9 @@ FIXTURE_SETUP(ib)
 FIXTURE_TEARDOWN(ib)
 {
 	if (self->cli >= 0)
-		close(self->cli);
+		abort_fd(self->cli);
 	if (self->srv >= 0)
-		close(self->srv);
+		abort_fd(self->srv);
 	if (self->lfd >= 0)
 		close(self->lfd);
 	net_teardown();
