@@ -145,7 +145,7 @@ TEST_F(hs, nonblocking_accept)
 /* no listener: the peer answers RST, blocking connect fails ECONNREFUSED */
 TEST_F(hs, refused_blocking)
 {
-	int proto = variant->proto, fd;
+	int proto = variant->proto, fd, lfd;
 
 	fd = ns_socket(NS_A, proto);
 	ASSERT_GE(fd, 0);
@@ -153,17 +153,15 @@ TEST_F(hs, refused_blocking)
 	ASSERT_EQ(ECONNREFUSED, errno);
 	ASSERT_EQ(TCP_CLOSE, sock_state(fd));
 	ASSERT_EQ(0, proc_count(NS_A, proto, ANY, ANY, PORT));
-	/* the socket can try again: now there is a listener */
-	{
-		int lfd = ns_listen(NS_B, proto, PORT, 1);
 
-		ASSERT_GE(lfd, 0);
-		ASSERT_EQ(0, connect_ns(fd, NS_B, PORT))
-			TH_LOG("reconnect: %s", strerror(errno));
-		ASSERT_EQ(TCP_ESTABLISHED, sock_state(fd));
-		abort_fd(fd);
-		close(lfd);
-	}
+	/* the socket can try again: now there is a listener */
+	lfd = ns_listen(NS_B, proto, PORT, 1);
+	ASSERT_GE(lfd, 0);
+	ASSERT_EQ(0, connect_ns(fd, NS_B, PORT))
+		TH_LOG("reconnect: %s", strerror(errno));
+	ASSERT_EQ(TCP_ESTABLISHED, sock_state(fd));
+	abort_fd(fd);
+	close(lfd);
 }
 
 /* no listener, non-blocking: POLLERR, SO_ERROR ECONNREFUSED once */
