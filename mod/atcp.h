@@ -7,7 +7,6 @@
 #define _ATCP_H
 
 #include <linux/skbuff.h>
-#include <asm/unaligned.h>
 #include <linux/tcp.h>
 #include <linux/timer.h>
 #include <linux/rculist.h>

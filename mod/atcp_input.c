@@ -860,7 +860,7 @@ int atcp_v4_err(struct sk_buff *skb, u32 info)
 			as->deferred |= ATCP_DEFER_OPEN_ERROR;
 		else
 			atcp_open_failed(sk);
-	} else if (!sock_owned_by_user(sk) && inet_sk(sk)->recverr) {
+	} else if (!sock_owned_by_user(sk) && atcp_ip_recverr(sk)) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
 	} else {

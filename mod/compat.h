@@ -11,6 +11,13 @@
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 
+/* get_unaligned_be16() and friends moved to linux/unaligned.h in 6.12. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* from_timer() became timer_container_of() in 6.16. */
 #ifndef from_timer
 #define from_timer(var, callback_timer, timer_fieldname) \
@@ -44,6 +51,13 @@
 #define ATCP_CTL_TABLE_CONST	const
 #else
 #define ATCP_CTL_TABLE_CONST
+#endif
+
+/* IP_RECVERR became a bit of inet_sock's flags in 6.6. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define atcp_ip_recverr(sk)	inet_test_bit(RECVERR, sk)
+#else
+#define atcp_ip_recverr(sk)	(inet_sk(sk)->recverr)
 #endif
 
 /* Sysctl tables carry their size from 6.6 on. */
