@@ -64,6 +64,7 @@ tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
 
 deps:
 	@scripts/deps $(DEPS)
+	@scripts/deps-newer-headers
 
 # deps first, then a fresh make (KVER may only exist after deps)
 # A selftest that does not compile counts as failed (the runner reports its
