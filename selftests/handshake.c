@@ -234,7 +234,13 @@ TEST_F(hs, syn_timeout)
 	ASSERT_TRUE(ev & POLLERR) TH_LOG("revents %#x", ev);
 	ASSERT_EQ(ETIMEDOUT, sock_error(fd));
 	ASSERT_EQ(TCP_CLOSE, sock_state(fd));
-	ASSERT_EQ(retries, max_retrans);
+	if (proto == IPPROTO_ATCP) {
+		ASSERT_EQ(retries, max_retrans);
+	} else {
+		/* TCP's tcpi_retransmits reads one more at the last expiry on 6.12 */
+		ASSERT_GE(max_retrans, retries);
+		ASSERT_LE(max_retrans, retries + 1);
+	}
 	ASSERT_GE(elapsed, expect_ms * 9 / 10);
 	ASSERT_LE(elapsed, expect_ms * 2 + 1000);
 	ASSERT_EQ(0, proc_count(NS_A, proto, ANY, ANY, PORT));
