@@ -579,6 +579,25 @@ extern const unsigned int atcp_nparams;
 void atcp_params_init(struct atcp_net *an);
 int atcp_param_get(struct atcp_net *an, unsigned int idx);
 int atcp_param_set(struct atcp_net *an, unsigned int idx, int val);
+
+#define ATCP_TEXT_PARAM_MAX	128	/* longest text value, with its NUL */
+
+/* A tunable whose sysctl value is text: parsed by its proc handler only. */
+struct atcp_text_param {
+	const char	*name;
+	umode_t		mode;
+	size_t		maxlen;		/* ctl_table.maxlen for the handler */
+	int		(*handler)(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
+				   void *buffer, size_t *lenp, loff_t *ppos);
+	void		*(*data)(struct atcp_net *an);	/* ctl_table.data */
+	bool		init_net_only;
+};
+
+extern const struct atcp_text_param atcp_text_params[];
+extern const unsigned int atcp_ntext_params;
+bool atcp_text_param_visible(const struct atcp_net *an, unsigned int idx);
+int atcp_text_param_get(struct atcp_net *an, unsigned int idx, char *buf, size_t size);
+int atcp_text_param_set(struct atcp_net *an, unsigned int idx, const char *val);
 int atcp_sysctl_init(struct atcp_net *an);
 void atcp_sysctl_exit(struct atcp_net *an);
 

@@ -265,30 +265,56 @@ void atcp_nl_snmp_show_edges(struct seq_file *seq, struct atcp_net *an)
 /* ---- PARAM_GET / PARAM_SET ---- */
 
 /*
- * Parameter indexes: the integers of atcp_params[], then the string
- * tunable congestion_control (the sysctl of the same name).
+ * Parameter indexes: the integers of atcp_params[], then the text tunables
+ * of atcp_text_params[] (congestion_control, rmem, ...), each the sysctl of
+ * the same name.
  */
-#define ATCP_PARAM_CC		atcp_nparams
-#define ATCP_PARAM_CC_NAME	"congestion_control"
+#define ATCP_PARAM_TEXT_FIRST	atcp_nparams
+#define ATCP_PARAM_COUNT	(atcp_nparams + atcp_ntext_params)
 
-static int atcp_param_lookup(const char *name)
+static bool atcp_param_is_text(unsigned int idx)
+{
+	return idx >= ATCP_PARAM_TEXT_FIRST;
+}
+
+static int atcp_param_lookup(const struct atcp_net *an, const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < atcp_nparams; i++)
 		if (!strcmp(atcp_params[i].name, name))
 			return i;
-	if (!strcmp(name, ATCP_PARAM_CC_NAME))
-		return ATCP_PARAM_CC;
+	for (i = 0; i < atcp_ntext_params; i++)
+		if (!strcmp(atcp_text_params[i].name, name) && atcp_text_param_visible(an, i))
+			return ATCP_PARAM_TEXT_FIRST + i;
 	return -ENOENT;
 }
 
-static int atcp_param_cc_fill(struct sk_buff *skb, struct atcp_net *an)
+static int atcp_param_text_fill(struct sk_buff *skb, struct atcp_net *an, unsigned int idx)
 {
-	const struct atcp_cong_ops *ops = atcp_cong_by_index(READ_ONCE(an->congestion_control));
+	const struct atcp_text_param *p = &atcp_text_params[idx - ATCP_PARAM_TEXT_FIRST];
+	char val[ATCP_TEXT_PARAM_MAX];
+	int err;
 
-	if (nla_put_string(skb, ATCP_A_PARAM_NAME, ATCP_PARAM_CC_NAME) ||
-	    nla_put_string(skb, ATCP_A_PARAM_STRING, ops->name))
+	err = atcp_text_param_get(an, idx - ATCP_PARAM_TEXT_FIRST, val, sizeof(val));
+	if (err)
+		return err;
+	if (nla_put_string(skb, ATCP_A_PARAM_NAME, p->name) ||
+	    nla_put_string(skb, ATCP_A_PARAM_STRING, val) ||
+	    (!(p->mode & 0200) && nla_put_flag(skb, ATCP_A_PARAM_READONLY)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int atcp_param_int_fill(struct sk_buff *skb, struct atcp_net *an, unsigned int idx)
+{
+	const struct atcp_param *p = &atcp_params[idx];
+
+	if (nla_put_string(skb, ATCP_A_PARAM_NAME, p->name) ||
+	    nla_put_s32(skb, ATCP_A_PARAM_VALUE, atcp_param_get(an, idx)) ||
+	    nla_put_s32(skb, ATCP_A_PARAM_MIN, p->min) ||
+	    nla_put_s32(skb, ATCP_A_PARAM_MAX, p->max) ||
+	    nla_put_s32(skb, ATCP_A_PARAM_DEFAULT, p->def))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -296,27 +322,19 @@ static int atcp_param_cc_fill(struct sk_buff *skb, struct atcp_net *an)
 static int atcp_param_fill(struct sk_buff *skb, struct atcp_net *an, unsigned int idx,
 			   u32 portid, u32 seq, int flags)
 {
-	const struct atcp_param *p = &atcp_params[idx];
 	void *hdr;
+	int err;
 
 	hdr = genlmsg_put(skb, portid, seq, &atcp_genl_family, flags, ATCP_CMD_PARAM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (idx == ATCP_PARAM_CC) {
-		if (atcp_param_cc_fill(skb, an)) {
-			genlmsg_cancel(skb, hdr);
-			return -EMSGSIZE;
-		}
-		genlmsg_end(skb, hdr);
-		return 0;
-	}
-	if (nla_put_string(skb, ATCP_A_PARAM_NAME, p->name) ||
-	    nla_put_s32(skb, ATCP_A_PARAM_VALUE, atcp_param_get(an, idx)) ||
-	    nla_put_s32(skb, ATCP_A_PARAM_MIN, p->min) ||
-	    nla_put_s32(skb, ATCP_A_PARAM_MAX, p->max) ||
-	    nla_put_s32(skb, ATCP_A_PARAM_DEFAULT, p->def)) {
+	if (atcp_param_is_text(idx))
+		err = atcp_param_text_fill(skb, an, idx);
+	else
+		err = atcp_param_int_fill(skb, an, idx);
+	if (err) {
 		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+		return err;
 	}
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -338,13 +356,13 @@ static int atcp_param_reply(struct genl_info *info, struct atcp_net *an, unsigne
 	return genlmsg_reply(msg, info);
 }
 
-static int atcp_nl_param_find(struct genl_info *info)
+static int atcp_nl_param_find(struct genl_info *info, struct atcp_net *an)
 {
 	int idx;
 
 	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_NAME))
 		return -EINVAL;
-	idx = atcp_param_lookup(nla_data(info->attrs[ATCP_A_PARAM_NAME]));
+	idx = atcp_param_lookup(an, nla_data(info->attrs[ATCP_A_PARAM_NAME]));
 	if (idx < 0)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ATCP_A_PARAM_NAME],
 				    "no such atcp parameter");
@@ -353,11 +371,12 @@ static int atcp_nl_param_find(struct genl_info *info)
 
 static int atcp_nl_param_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	int idx = atcp_nl_param_find(info);
+	struct atcp_net *an = atcp_pernet(genl_info_net(info));
+	int idx = atcp_nl_param_find(info, an);
 
 	if (idx < 0)
 		return idx;
-	return atcp_param_reply(info, atcp_pernet(genl_info_net(info)), idx);
+	return atcp_param_reply(info, an, idx);
 }
 
 static int atcp_nl_param_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -365,7 +384,10 @@ static int atcp_nl_param_get_dumpit(struct sk_buff *skb, struct netlink_callback
 	struct atcp_net *an = atcp_pernet(sock_net(skb->sk));
 	unsigned int idx;
 
-	for (idx = cb->args[0]; idx <= ATCP_PARAM_CC; idx++) {
+	for (idx = cb->args[0]; idx < ATCP_PARAM_COUNT; idx++) {
+		if (atcp_param_is_text(idx) &&
+		    !atcp_text_param_visible(an, idx - ATCP_PARAM_TEXT_FIRST))
+			continue;
 		if (atcp_param_fill(skb, an, idx, NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI))
 			break;
@@ -374,32 +396,38 @@ static int atcp_nl_param_get_dumpit(struct sk_buff *skb, struct netlink_callback
 	return skb->len;
 }
 
-static int atcp_nl_param_set_cc(struct genl_info *info, struct atcp_net *an)
+static int atcp_nl_param_set_text(struct genl_info *info, struct atcp_net *an,
+				  unsigned int idx)
 {
-	const struct atcp_cong_ops *ops;
+	struct nlattr *val = info->attrs[ATCP_A_PARAM_STRING];
+	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_STRING))
 		return -EINVAL;
-	ops = atcp_cong_find(nla_data(info->attrs[ATCP_A_PARAM_STRING]));
-	if (!ops) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ATCP_A_PARAM_STRING],
-				    "unknown congestion control (see available_congestion_control)");
+	err = atcp_text_param_set(an, idx - ATCP_PARAM_TEXT_FIRST, nla_data(val));
+	if (err == -EPERM) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ATCP_A_PARAM_NAME],
+				    "read-only parameter");
+		return err;
+	}
+	if (err) {
+		NL_SET_ERR_MSG_ATTR(info->extack, val,
+				    "invalid value (a known algorithm; triples: 0 < min <= mid <= max)");
 		return -EINVAL;
 	}
-	WRITE_ONCE(an->congestion_control, atcp_cong_index(ops));
-	return atcp_param_reply(info, an, ATCP_PARAM_CC);
+	return atcp_param_reply(info, an, idx);
 }
 
 static int atcp_nl_param_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct atcp_net *an = atcp_pernet(genl_info_net(info));
-	int idx = atcp_nl_param_find(info);
+	int idx = atcp_nl_param_find(info, an);
 	int err;
 
 	if (idx < 0)
 		return idx;
-	if (idx == ATCP_PARAM_CC)
-		return atcp_nl_param_set_cc(info, an);
+	if (atcp_param_is_text(idx))
+		return atcp_nl_param_set_text(info, an, idx);
 	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_VALUE))
 		return -EINVAL;
 	err = atcp_param_set(an, idx, nla_get_s32(info->attrs[ATCP_A_PARAM_VALUE]));
@@ -516,7 +544,7 @@ static const struct nla_policy atcp_param_get_policy[ATCP_A_MAX + 1] = {
 static const struct nla_policy atcp_param_set_policy[ATCP_A_MAX + 1] = {
 	[ATCP_A_PARAM_NAME]	= { .type = NLA_NUL_STRING, .len = ATCP_PARAM_NAME_MAX - 1 },
 	[ATCP_A_PARAM_VALUE]	= NLA_POLICY_MIN(NLA_S32, 0),
-	[ATCP_A_PARAM_STRING]	= { .type = NLA_NUL_STRING, .len = ATCP_CA_NAME_MAX - 1 },
+	[ATCP_A_PARAM_STRING]	= { .type = NLA_NUL_STRING, .len = ATCP_TEXT_PARAM_MAX - 1 },
 };
 
 static const struct nla_policy atcp_stats_get_policy[ATCP_A_MAX + 1] = {

@@ -148,15 +148,105 @@ static int atcp_proc_mem(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
 	return 0;
 }
 
-#define ATCP_NR_SPECIAL_SYSCTLS	5
+static void *atcp_text_data_an(struct atcp_net *an)
+{
+	return an;
+}
+
+static void *atcp_text_data_none(struct atcp_net *an)
+{
+	return NULL;
+}
+
+static void *atcp_text_data_rmem(struct atcp_net *an)
+{
+	return an->rmem;
+}
+
+static void *atcp_text_data_wmem(struct atcp_net *an)
+{
+	return an->wmem;
+}
+
+/*
+ * The tunables whose value is text (a name, or a "min mid max" triple).
+ * Sysctl and netlink both go through the same proc handler, so the parsing
+ * and the checks exist once.
+ */
+const struct atcp_text_param atcp_text_params[] = {
+	{ "congestion_control", 0644, ATCP_CA_NAME_MAX, atcp_proc_congestion,
+	  atcp_text_data_an, false },
+	{ "available_congestion_control", 0444, 64, atcp_proc_available_cong,
+	  atcp_text_data_none, false },
+	{ "rmem", 0644, sizeof(int) * 3, atcp_proc_buf_triple, atcp_text_data_rmem, false },
+	{ "wmem", 0644, sizeof(int) * 3, atcp_proc_buf_triple, atcp_text_data_wmem, false },
+	/* global like tcp_mem: only the initial namespace sees it */
+	{ "mem", 0644, sizeof(atcp_sysctl_mem), atcp_proc_mem, atcp_text_data_none, true },
+};
+
+const unsigned int atcp_ntext_params = ARRAY_SIZE(atcp_text_params);
+
+/* Does text tunable @idx exist in @an's namespace? */
+bool atcp_text_param_visible(const struct atcp_net *an, unsigned int idx)
+{
+	return !atcp_text_params[idx].init_net_only || net_eq(an->net, &init_net);
+}
+
+static void atcp_text_param_table(struct atcp_net *an, unsigned int idx, struct ctl_table *t)
+{
+	const struct atcp_text_param *p = &atcp_text_params[idx];
+
+	t->procname = p->name;
+	t->data = p->data(an);
+	t->maxlen = p->maxlen;
+	t->mode = p->mode;
+	t->proc_handler = p->handler;
+}
+
+/* Process context: the value of text tunable @idx as its sysctl shows it. */
+int atcp_text_param_get(struct atcp_net *an, unsigned int idx, char *buf, size_t size)
+{
+	struct ctl_table t = { };
+	size_t len = size - 1;
+	loff_t pos = 0;
+	int err;
+
+	atcp_text_param_table(an, idx, &t);
+	err = t.proc_handler(&t, 0, buf, &len, &pos);
+	if (err)
+		return err;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\t'))
+		len--;
+	buf[len] = 0;
+	/* a triple reads "min<TAB>mid<TAB>max" in proc; netlink gives spaces */
+	strreplace(buf, '\t', ' ');
+	return 0;
+}
+
+/* Process context: set text tunable @idx as a write to its sysctl would. */
+int atcp_text_param_set(struct atcp_net *an, unsigned int idx, const char *val)
+{
+	struct ctl_table t = { };
+	char buf[ATCP_TEXT_PARAM_MAX];
+	size_t len;
+	loff_t pos = 0;
+
+	if (!(atcp_text_params[idx].mode & 0200))
+		return -EPERM;
+	len = strscpy(buf, val, sizeof(buf));
+	if ((ssize_t)len < 0)
+		return -EINVAL;
+	atcp_text_param_table(an, idx, &t);
+	return t.proc_handler(&t, 1, buf, &len, &pos);
+}
 
 int atcp_sysctl_init(struct atcp_net *an)
 {
-	struct ctl_table *table, *t;
+	struct ctl_table *table;
 	unsigned int i, n;
 
 	/* one extra zeroed entry terminates the table on kernels that need it */
-	table = kcalloc(atcp_nparams + ATCP_NR_SPECIAL_SYSCTLS + 1, sizeof(*table), GFP_KERNEL);
+	table = kcalloc(atcp_nparams + atcp_ntext_params + 1, sizeof(*table), GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < atcp_nparams; i++) {
@@ -170,35 +260,10 @@ int atcp_sysctl_init(struct atcp_net *an)
 		table[i].extra1 = (void *)&p->min;
 		table[i].extra2 = (void *)&p->max;
 	}
-	t = &table[atcp_nparams];
-	t[0].procname = "congestion_control";
-	t[0].data = an;
-	t[0].maxlen = ATCP_CA_NAME_MAX;
-	t[0].mode = 0644;
-	t[0].proc_handler = atcp_proc_congestion;
-	t[1].procname = "available_congestion_control";
-	t[1].maxlen = 64;
-	t[1].mode = 0444;
-	t[1].proc_handler = atcp_proc_available_cong;
-	t[2].procname = "rmem";
-	t[2].data = an->rmem;
-	t[2].maxlen = sizeof(an->rmem);
-	t[2].mode = 0644;
-	t[2].proc_handler = atcp_proc_buf_triple;
-	t[3].procname = "wmem";
-	t[3].data = an->wmem;
-	t[3].maxlen = sizeof(an->wmem);
-	t[3].mode = 0644;
-	t[3].proc_handler = atcp_proc_buf_triple;
-	n = atcp_nparams + 4;
-	if (net_eq(an->net, &init_net)) {
-		/* global like tcp_mem: only the initial namespace may see it */
-		t[4].procname = "mem";
-		t[4].maxlen = sizeof(atcp_sysctl_mem);
-		t[4].mode = 0644;
-		t[4].proc_handler = atcp_proc_mem;
-		n++;
-	}
+	n = atcp_nparams;
+	for (i = 0; i < atcp_ntext_params; i++)
+		if (atcp_text_param_visible(an, i))
+			atcp_text_param_table(an, i, &table[n++]);
 	an->sysctl_hdr = atcp_register_net_sysctl(an->net, "net/atcp", table, n);
 	if (!an->sysctl_hdr) {
 		kfree(table);

@@ -553,7 +553,7 @@ static inline int genl_resolve(int fd, struct genl_fam *f)
 
 struct genl_param {
 	char name[64];
-	char str[64];		/* string tunables */
+	char str[128];		/* text tunables */
 	int value, min, max, def;
 	int seen;
 };

@@ -88,12 +88,9 @@ TEST_F(params, dump_matches_sysctl)
 	ASSERT_EQ(0, genl_param_dump(self->fd[NS_A], &self->fam, &ps));
 	n = sysctl_names(NS_A, names, MAX_PARAMS);
 	ASSERT_GT(n, 5);
-	/* every integer sysctl is a netlink parameter (strings and triples are not) */
+	/* every sysctl is a netlink parameter, integers and text alike */
 	for (j = 0; j < n; j++) {
-		bool found = !strcmp(names[j], "congestion_control") ||
-			     !strcmp(names[j], "available_congestion_control") ||
-			     !strcmp(names[j], "rmem") || !strcmp(names[j], "wmem") ||
-			     !strcmp(names[j], "mem");
+		bool found = false;
 
 		for (i = 0; i < ps.n; i++)
 			found |= !strcmp(names[j], ps.p[i].name);
@@ -222,6 +219,88 @@ TEST_F(params, string_param)
 	EXPECT_EQ(-EINVAL, genl_param_set_str(self->fd[NS_A], &self->fam, "msl_ms", "100"));
 	ASSERT_EQ(0, genl_param_get(self->fd[NS_B], &self->fam, "congestion_control", &p));
 	EXPECT_STREQ("cubic", p.str);
+}
+
+/* A text sysctl as netlink shows it: the same words, separated by single spaces. */
+static void sysctl_read_words(int ns, const char *name, char *out, size_t size)
+{
+	char buf[256], *w, *save = NULL;
+
+	out[0] = 0;
+	if (sysctl_read_str(ns, name, buf, sizeof(buf)))
+		return;
+	for (w = strtok_r(buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		if (out[0])
+			strncat(out, " ", size - strlen(out) - 1);
+		strncat(out, w, size - strlen(out) - 1);
+	}
+}
+
+/*
+ * The triples rmem/wmem (and mem in the initial namespace) and the read-only
+ * available_congestion_control: same values through netlink and sysctl, the
+ * same refusals, per namespace.
+ */
+TEST_F(params, text_params)
+{
+	static const char *const bad[] = { "0 1 2", "3 2 1", "-1 2 3", "a b c" };
+	static const char *const triples[] = { "rmem", "wmem" };
+	struct genl_param p;
+	char buf[256], before[256];
+	unsigned int i, j;
+
+	for (i = 0; i < 2; i++) {
+		const char *name = triples[i];
+
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, name, &p));
+		sysctl_read_words(NS_A, name, buf, sizeof(buf));
+		EXPECT_STREQ(buf, p.str);
+		/* netlink -> sysctl */
+		ASSERT_EQ(0, genl_param_set_str(self->fd[NS_A], &self->fam, name,
+						"8192 65536 1048576"));
+		sysctl_read_words(NS_A, name, buf, sizeof(buf));
+		EXPECT_STREQ("8192 65536 1048576", buf);
+		/* sysctl -> netlink */
+		ASSERT_EQ(0, sysctl_write_str(NS_A, name, "4096 131072 2097152"));
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, name, &p));
+		EXPECT_STREQ("4096 131072 2097152", p.str);
+		/* refused, with a message, nothing changed */
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			nl_extack[0] = 0;
+			EXPECT_EQ(-EINVAL, genl_param_set_str(self->fd[NS_A], &self->fam, name,
+							      bad[j])) TH_LOG("%s \"%s\"", name, bad[j]);
+			EXPECT_NE(0, nl_extack[0]);
+		}
+		sysctl_read_words(NS_A, name, buf, sizeof(buf));
+		EXPECT_STREQ("4096 131072 2097152", buf);
+		/* the other namespace kept its own value */
+		ASSERT_EQ(0, genl_param_get(self->fd[NS_B], &self->fam, name, &p));
+		EXPECT_STRNE("4096 131072 2097152", p.str);
+	}
+
+	ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam,
+				    "available_congestion_control", &p));
+	sysctl_read_words(NS_A, "available_congestion_control", buf, sizeof(buf));
+	EXPECT_STREQ(buf, p.str);
+	EXPECT_NE(NULL, strstr(p.str, "cubic"));
+	EXPECT_EQ(-EPERM, genl_param_set_str(self->fd[NS_A], &self->fam,
+					     "available_congestion_control", "reno"));
+	EXPECT_STREQ("read-only parameter", nl_extack);
+
+	/* net.atcp.mem is global: only the initial namespace has it */
+	EXPECT_EQ(-ENOENT, genl_param_get(self->fd[NS_A], &self->fam, "mem", &p));
+	if (sysctl_read_str(NS_ROOT, "mem", before, sizeof(before)) == 0) {
+		int fd = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
+
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(0, genl_param_get(fd, &self->fam, "mem", &p));
+		sysctl_read_words(NS_ROOT, "mem", buf, sizeof(buf));
+		EXPECT_STREQ(buf, p.str);
+		EXPECT_EQ(-EINVAL, genl_param_set_str(fd, &self->fam, "mem", "3 2 1"));
+		sysctl_read_words(NS_ROOT, "mem", buf, sizeof(buf));
+		EXPECT_STREQ(buf, p.str);
+		close(fd);
+	}
 }
 
 /* The sysctls that are not integers refuse bad values too. */

@@ -466,8 +466,9 @@ static void json_close(char c)
 
 struct param {
 	char name[64];
-	char str[64];		/* a string tunable's value; "" for integers */
+	char str[128];		/* a text tunable's value; "" for integers */
 	int32_t value, min, max, def;
+	bool readonly;
 };
 
 static int param_cb(const struct nlmsghdr *nlh, void *data)
@@ -496,6 +497,9 @@ static int param_cb(const struct nlmsghdr *nlh, void *data)
 		case ATCP_A_PARAM_STRING:
 			snprintf(p.str, sizeof(p.str), "%s", mnl_attr_get_str(attr));
 			break;
+		case ATCP_A_PARAM_READONLY:
+			p.readonly = true;
+			break;
 		}
 	}
 	if (p.str[0]) {
@@ -503,9 +507,11 @@ static int param_cb(const struct nlmsghdr *nlh, void *data)
 			json_open('{');
 			json_kv_str("name", p.name);
 			json_kv_str("value", p.str);
+			if (p.readonly)
+				json_kv_str("access", "read-only");
 			json_close('}');
 		} else {
-			printf("%-20s %10s\n", p.name, p.str);
+			printf("%-20s %10s%s\n", p.name, p.str, p.readonly ? "   (read-only)" : "");
 		}
 		return MNL_CB_OK;
 	}
@@ -558,9 +564,9 @@ static int cmd_param(int argc, char **argv)
 		val = strtol(argv[1], &end, 0);
 		nlh = genl_msg(g->nl, g->family, ATCP_CMD_PARAM_SET, ATCP_GENL_VERSION, 0);
 		mnl_attr_put_strz(nlh, ATCP_A_PARAM_NAME, param_strip(argv[0]));
-		if (errno || *end || end == argv[1] || val < INT32_MIN || val > INT32_MAX)
-			mnl_attr_put_strz(nlh, ATCP_A_PARAM_STRING, argv[1]);	/* a name */
-		else
+		/* text tunables (names, "min mid max" triples) take the string */
+		mnl_attr_put_strz(nlh, ATCP_A_PARAM_STRING, argv[1]);
+		if (!errno && !*end && end != argv[1] && val >= INT32_MIN && val <= INT32_MAX)
 			mnl_attr_put_u32(nlh, ATCP_A_PARAM_VALUE, (uint32_t)(int32_t)val);
 		if (nl_talk(g->nl, nlh, param_cb, NULL) < 0)
 			genl_fail(g, argv[0]);

@@ -135,7 +135,13 @@ enum atcp_genl_attr {
 	ATCP_A_EV_SPORT,	/* u16, host order: local port */
 	ATCP_A_EV_DPORT,	/* u16, host order: remote port */
 	ATCP_A_EV_TIME_NS,	/* u64: CLOCK_REALTIME of the change, ns */
-	ATCP_A_PARAM_STRING,	/* string: value of a string tunable (congestion_control) */
+	/*
+	 * string: value of a text tunable, as its sysctl reads
+	 * (congestion_control, available_congestion_control;
+	 * rmem, wmem, mem: "min mid max" separated by spaces)
+	 */
+	ATCP_A_PARAM_STRING,
+	ATCP_A_PARAM_READONLY,	/* flag, in replies: the tunable cannot be set */
 	__ATCP_A_MAX,
 };
 #define ATCP_A_MAX		(__ATCP_A_MAX - 1)
