@@ -31,7 +31,7 @@ FIXTURE(ev) {
 
 FIXTURE_SETUP(ev)
 {
-	int i;
+	int i, cfd;
 
 	if (!atcp_available())
 		CTL_SKIP_SETUP("atcp not available (module not loaded?)");
@@ -51,13 +51,10 @@ FIXTURE_SETUP(ev)
 	ASSERT_GE(self->ev[NS_ROOT], 0);
 	self->genl[NS_ROOT] = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
 	ASSERT_GE(self->genl[NS_ROOT], 0);
-	{
-		int cfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-
-		ASSERT_EQ(0, setns(self->ctl_c, CLONE_NEWNET));
-		close(self->ctl_c);
-		self->ctl_c = cfd;
-	}
+	cfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(0, setns(self->ctl_c, CLONE_NEWNET));
+	close(self->ctl_c);
+	self->ctl_c = cfd;
 	for (i = 0; i < NS_NR; i++)
 		ASSERT_EQ(0, genl_stats_get(self->genl[i], &self->fam, &self->before[i]));
 }
@@ -118,6 +115,13 @@ static void check_events(struct __test_metadata *_metadata, const char *side,
 	}
 }
 
+/* counters a clean lifecycle must not move */
+static const uint32_t zero_counters[] = {
+	ATCP_STAT_ATTEMPTFAILS, ATCP_STAT_ESTABRESETS, ATCP_STAT_RETRANSSEGS,
+	ATCP_STAT_INERRS, ATCP_STAT_OUTRSTS, ATCP_STAT_LISTENDROPS,
+	ATCP_STAT_LISTENOVERFLOWS, ATCP_STAT_NOSOCKET,
+};
+
 TEST_F(ev, lifecycle)
 {
 	const struct exp_event exp_a[] = {
@@ -148,7 +152,8 @@ TEST_F(ev, lifecycle)
 	};
 	struct atcp_event ga[16], gb[16], gc[4];
 	struct genl_stats mid[NS_NR], after[NS_NR];
-	int lfd, cli, srv, na = 0, nb, nc;
+	int lfd, cli, srv, na = 0, nb, nc, f, t, want;
+	unsigned int i;
 	char byte;
 
 	lfd = ns_listen(NS_B, PORT);
@@ -198,20 +203,11 @@ TEST_F(ev, lifecycle)
 	EXPECT_EQ(3, delta(&self->before[NS_A], &after[NS_A], ATCP_STAT_INSEGS));
 	EXPECT_EQ(3, delta(&self->before[NS_B], &after[NS_B], ATCP_STAT_OUTSEGS));
 	EXPECT_EQ(4, delta(&self->before[NS_B], &after[NS_B], ATCP_STAT_INSEGS));
-	{
-		static const uint32_t zero[] = {
-			ATCP_STAT_ATTEMPTFAILS, ATCP_STAT_ESTABRESETS, ATCP_STAT_RETRANSSEGS,
-			ATCP_STAT_INERRS, ATCP_STAT_OUTRSTS, ATCP_STAT_LISTENDROPS,
-			ATCP_STAT_LISTENOVERFLOWS, ATCP_STAT_NOSOCKET,
-		};
-		unsigned int i;
-
-		for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
-			EXPECT_EQ(0, delta(&self->before[NS_A], &after[NS_A], zero[i]))
-				TH_LOG("A counter %u", zero[i]);
-			EXPECT_EQ(0, delta(&self->before[NS_B], &after[NS_B], zero[i]))
-				TH_LOG("B counter %u", zero[i]);
-		}
+	for (i = 0; i < sizeof(zero_counters) / sizeof(zero_counters[0]); i++) {
+		EXPECT_EQ(0, delta(&self->before[NS_A], &after[NS_A], zero_counters[i]))
+			TH_LOG("A counter %u", zero_counters[i]);
+		EXPECT_EQ(0, delta(&self->before[NS_B], &after[NS_B], zero_counters[i]))
+			TH_LOG("B counter %u", zero_counters[i]);
 	}
 	/* gauges are back to zero */
 	EXPECT_EQ(0, stat_val(&after[NS_A], ATCP_STAT_CURRESTAB));
@@ -219,32 +215,24 @@ TEST_F(ev, lifecycle)
 	EXPECT_EQ(0, stat_val(&after[NS_A], ATCP_STAT_CURRTIMEWAIT));
 
 	/* every edge counted once, exactly those of the events */
-	{
-		int f, t, i, want;
-
-		for (f = 1; f < ATCP_MAX_STATES; f++) {
-			for (t = 1; t < ATCP_MAX_STATES; t++) {
-				want = 0;
-				for (i = 0; i < 6; i++)
-					want += exp_a[i].old == f && exp_a[i].new == t;
-				EXPECT_EQ(want, after[NS_A].edge[f][t] - self->before[NS_A].edge[f][t])
-					TH_LOG("A edge %d>%d", f, t);
-				want = 0;
-				for (i = 0; i < 7; i++)
-					want += exp_b[i].old == f && exp_b[i].new == t;
-				EXPECT_EQ(want, after[NS_B].edge[f][t] - self->before[NS_B].edge[f][t])
-					TH_LOG("B edge %d>%d", f, t);
-				EXPECT_EQ(0, after[NS_ROOT].edge[f][t]) TH_LOG("C edge %d>%d", f, t);
-			}
+	for (f = 1; f < ATCP_MAX_STATES; f++) {
+		for (t = 1; t < ATCP_MAX_STATES; t++) {
+			want = 0;
+			for (i = 0; i < 6; i++)
+				want += exp_a[i].old == f && exp_a[i].new == t;
+			EXPECT_EQ(want, after[NS_A].edge[f][t] - self->before[NS_A].edge[f][t])
+				TH_LOG("A edge %d>%d", f, t);
+			want = 0;
+			for (i = 0; i < 7; i++)
+				want += exp_b[i].old == f && exp_b[i].new == t;
+			EXPECT_EQ(want, after[NS_B].edge[f][t] - self->before[NS_B].edge[f][t])
+				TH_LOG("B edge %d>%d", f, t);
+			EXPECT_EQ(0, after[NS_ROOT].edge[f][t]) TH_LOG("C edge %d>%d", f, t);
 		}
 	}
 	/* C: all counters zero */
-	{
-		int i;
-
-		for (i = 0; i < after[NS_ROOT].n; i++)
-			EXPECT_EQ(0, after[NS_ROOT].val[i]) TH_LOG("C %s", after[NS_ROOT].name[i]);
-	}
+	for (i = 0; i < after[NS_ROOT].n; i++)
+		EXPECT_EQ(0, after[NS_ROOT].val[i]) TH_LOG("C %s", after[NS_ROOT].name[i]);
 }
 
 /* /proc/net/@file of the namespace open as @nsfd */
