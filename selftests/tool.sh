@@ -21,8 +21,9 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+export ATCP_STAT_HISTORY=$T/stat.history
 echo "TAP version 13"
-echo "1..13"
+echo "1..15"
 ok() {	# description, command...
 	local d=$1
 	shift
@@ -59,6 +60,10 @@ ok "param: dump lists every tunable (JSON)" bash -c \
 	"'$A' -j param | python3 -c 'import json,sys; l=json.load(sys.stdin); \
 	 assert len(l) >= 10 and all(p[\"min\"] <= p[\"default\"] <= p[\"max\"] for p in l if \"min\" in p); \
 	 assert [p[\"value\"] for p in l if p[\"name\"] == \"congestion_control\"] == [\"cubic\"]'"
+ok "param: a triple set through netlink reads back through sysctl" bash -c \
+	"'$A' param rmem '4096 65536 1048576' | grep -q '4096 65536 1048576' && \
+	 sysctl -n net.atcp.rmem | grep -qP '^4096\\s+65536\\s+1048576\$' && \
+	 ! '$A' param rmem '3 2 1' 2>/dev/null && ! '$A' param available_congestion_control reno 2>/dev/null"
 ok "param: string tunable set by name" bash -c \
 	"'$A' param congestion_control reno | grep -q reno && [ \$(sysctl -n net.atcp.congestion_control) = reno ] && \
 	 ! '$A' param congestion_control bogus 2>/dev/null && '$A' param congestion_control cubic >/dev/null"
@@ -145,7 +150,16 @@ e = {(x[\"from\"], x[\"to\"]): x[\"count\"] for x in s[\"edges\"]}
 assert e[(\"TIME_WAIT\", \"CLOSE\")] == 1 and len(e) == 13, e'"
 ok "stat -z -d: deltas over an interval" bash -c \
 	"'$A' stat -z -d 0.2 | tee /dev/stderr | grep -q '^AtcpActiveOpens  *0 ' && \
-	 '$A' stat | grep -q '^AtcpActiveOpens  *1\$'"
+	 '$A' stat -a | grep -q '^AtcpActiveOpens  *1\$'"
+ok "stat: increments since the last run, from a history file (like nstat)" bash -c \
+	"'$A' stat -n && [ -s '$T/stat.history' ] && python3 -c \"
+import socket
+l = socket.socket(2, 1, 253); l.bind(('127.0.0.1', $((PORT + 1)))); l.listen(1)
+c = socket.socket(2, 1, 253); c.connect(('127.0.0.1', $((PORT + 1))))
+s, _ = l.accept(); c.close(); s.close(); l.close()\" && \
+	 '$A' stat | tee /dev/stderr | grep -q '^AtcpActiveOpens  *1\$' && \
+	 ! '$A' stat | grep -q '^AtcpActiveOpens' && \
+	 '$A' stat -r | grep -q '^AtcpActiveOpens  *2\$'"
 
 # ---- diagram
 ok "diagram: exercised edges marked" bash -c "'$A' diagram | tee /dev/stderr | \

@@ -3,7 +3,7 @@
  * atcp - inspect and tune atcp (IP protocol 253), iproute2 style.
  *
  *   atcp [-j] ss [-l|-a] [-i] [state STATE]... [sport N] [dport N]
- *   atcp [-j] stat [-z] [-d SECONDS]
+ *   atcp [-j] stat [-z] [-a] [-r] [-n] [-s] [-d SECONDS]
  *   atcp [-j] monitor [-c COUNT]
  *   atcp [-j] param [NAME [VALUE]]
  *   atcp [-j] diagram [--dot]
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -639,20 +641,129 @@ static bool is_gauge(const char *name)
 	return !strncmp(name, "AtcpCurr", 8);
 }
 
+/* Subtract @old from @cur: counters become increments, gauges stay as they are. */
+static void stats_delta(struct stats *cur, const struct stats *old)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < cur->n; i++) {
+		for (k = 0; k < old->n; k++)
+			if (!strcmp(old->name[k], cur->name[i]))
+				break;
+		/* a counter that went backwards was reset (module reloaded): absolute */
+		if (k < old->n && !is_gauge(cur->name[i]) && cur->val[i] >= old->val[k])
+			cur->val[i] -= old->val[k];
+	}
+	for (i = 0; i < ATCP_MAX_STATES; i++)
+		for (j = 0; j < ATCP_MAX_STATES; j++)
+			if (cur->edge[i][j] >= old->edge[i][j])
+				cur->edge[i][j] -= old->edge[i][j];
+}
+
+/*
+ * History of "atcp stat", like nstat's: $ATCP_STAT_HISTORY, else
+ * /tmp/.atcp_stat.u<uid>.<netns inode> (counters are per network namespace).
+ */
+static void stat_history_path(char *path, size_t size)
+{
+	const char *env = getenv("ATCP_STAT_HISTORY");
+	struct stat st;
+
+	if (env && *env) {
+		snprintf(path, size, "%s", env);
+		return;
+	}
+	if (stat("/proc/self/ns/net", &st))
+		st.st_ino = 0;
+	snprintf(path, size, "/tmp/.atcp_stat.u%u.%lu", (unsigned int)getuid(),
+		 (unsigned long)st.st_ino);
+}
+
+/* Lines "NAME VALUE" and "edge FROM TO VALUE"; false when there is no history. */
+static bool stat_history_load(const char *path, struct stats *h)
+{
+	char line[128], name[48];
+	unsigned int from, to;
+	uint64_t v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	memset(h, 0, sizeof(*h));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "edge %u %u %" SCNu64, &from, &to, &v) == 3) {
+			if (from < ATCP_MAX_STATES && to < ATCP_MAX_STATES)
+				h->edge[from][to] = v;
+		} else if (sscanf(line, "%47s %" SCNu64, name, &v) == 2 && h->n < MAX_MIBS) {
+			snprintf(h->name[h->n], sizeof(h->name[0]), "%s", name);
+			h->val[h->n++] = v;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+/* Replace the history atomically (write a temporary file, rename it). */
+static void stat_history_save(const char *path, const struct stats *st)
+{
+	char tmp[PATH_MAX + 8];
+	unsigned int i, j;
+	FILE *f;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "atcp stat: cannot write history %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (i = 0; i < st->n; i++)
+		fprintf(f, "%s %" PRIu64 "\n", st->name[i], st->val[i]);
+	for (i = 0; i < ATCP_MAX_STATES; i++)
+		for (j = 0; j < ATCP_MAX_STATES; j++)
+			if (st->edge[i][j])
+				fprintf(f, "edge %u %u %" PRIu64 "\n", i, j, st->edge[i][j]);
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "atcp stat: cannot write history %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+/*
+ * atcp stat, like nstat: increments since the last run (kept in a history
+ * file), or over an interval with -d, or absolute values with -a.
+ */
 static int cmd_stat(int argc, char **argv)
 {
-	struct stats *a, *b;
+	bool zeros = false, absolute = false, reset = false, no_output = false;
+	bool no_update = false, have_history;
+	struct stats *a, *b, *hist;
+	char path[PATH_MAX];
+	const char *mode;
 	struct genl *g;
-	bool zeros = false;
 	double secs = 0;
-	unsigned int i, j, k;
+	unsigned int i, j;
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc + 1, argv - 1, "zd:")) != -1) {
+	while ((c = getopt(argc + 1, argv - 1, "zarnsd:")) != -1) {
 		switch (c) {
 		case 'z':
 			zeros = true;
+			break;
+		case 'a':
+			absolute = true;
+			break;
+		case 'r':
+			reset = true;
+			break;
+		case 'n':
+			no_output = true;
+			break;
+		case 's':
+			no_update = true;
 			break;
 		case 'd':
 			secs = atof(optarg);
@@ -660,41 +771,49 @@ static int cmd_stat(int argc, char **argv)
 				die("stat: -d needs a positive number of seconds");
 			break;
 		default:
-			die("usage: atcp stat [-z] [-d SECONDS]");
+			die("usage: atcp stat [-z] [-a] [-r] [-n] [-s] [-d SECONDS]");
 		}
 	}
 	g = genl_open();
 	a = calloc(1, sizeof(*a));
 	b = calloc(1, sizeof(*b));
-	if (!a || !b)
+	hist = calloc(1, sizeof(*hist));
+	if (!a || !b || !hist)
 		die("out of memory");
 	stats_get(g, a);
+	stat_history_path(path, sizeof(path));
+	if (reset)
+		unlink(path);
 	if (secs > 0) {
+		/* an interval: the history is neither read nor written */
 		struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
 		stats_get(g, b);
-		/* deltas; gauges keep their current value */
-		for (i = 0; i < b->n; i++) {
-			for (k = 0; k < a->n; k++)
-				if (!strcmp(a->name[k], b->name[i]))
-					break;
-			if (k < a->n && !is_gauge(b->name[i]))
-				b->val[i] -= a->val[k];
-		}
-		for (i = 0; i < ATCP_MAX_STATES; i++)
-			for (j = 0; j < ATCP_MAX_STATES; j++)
-				b->edge[i][j] -= a->edge[i][j];
+		stats_delta(b, a);
 		a = b;
+		mode = " (deltas)";
+	} else {
+		have_history = !reset && stat_history_load(path, hist);
+		if (!no_update)
+			stat_history_save(path, a);
+		if (have_history && !absolute) {
+			stats_delta(a, hist);
+			mode = " (since last run)";
+		} else {
+			mode = "";
+		}
 	}
+	if (no_output)
+		return 0;
 
 	if (json) {
 		json_open('{');
 		json_kv_u64("interval_ms", (uint64_t)(secs * 1000));
 		json_open_key("counters", '{');
 	} else {
-		printf("#kernel%s\n", secs > 0 ? " (deltas)" : "");
+		printf("#kernel%s\n", mode);
 	}
 	for (i = 0; i < a->n; i++) {
 		if (!a->val[i] && !zeros)
@@ -1240,7 +1359,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: atcp [-j] COMMAND [ARGS]\n"
 		"  ss [-l|-a] [-i] [state STATE]... [sport N] [dport N]   sockets (sock_diag)\n"
-		"  stat [-z] [-d SECONDS]                                 counters, deltas\n"
+		"  stat [-z] [-a] [-r] [-n] [-s] [-d SECONDS]             counters since last run\n"
 		"  monitor [-c COUNT]                                     state changes, live\n"
 		"  param [NAME [VALUE]]                                   tunables\n"
 		"  diagram [--dot]                                        state diagram with counts\n"
