@@ -176,6 +176,7 @@ struct atcp_request {
 	u32			ts_off;
 	u8			retries;
 	bool			dead;
+	bool			cookie;		/* stateless: lives in a SYN cookie */
 	int			bound_dev_if;
 	unsigned long		born;
 	struct rcu_head		rcu;
@@ -194,6 +195,7 @@ struct atcp_tw {
 	u8			rcv_wscale;
 	bool			ts_ok;
 	u32			ts_recent;
+	unsigned long		ts_recent_stamp;	/* jiffies; for TIME_WAIT reuse */
 	u32			ts_off;
 	int			bound_dev_if;
 	unsigned long		expires;
@@ -299,6 +301,7 @@ struct atcp_sock {
 	u32			accept_len;
 	struct list_head	requests;
 	u32			req_count;
+	unsigned long		last_cookie_sent;	/* jiffies; 0: never */
 
 	/* statistics for ATCP_INFO */
 	u64			bytes_acked;
@@ -362,6 +365,12 @@ enum atcp_mib_field {
 	ATCP_MIB_NOSOCKET,
 	ATCP_MIB_PAWSDROPS,
 	ATCP_MIB_CURRESTAB,	/* gauge (+1/-1), kept by atcp_nl_state_change() */
+	ATCP_MIB_TWOVERFLOW,	/* no TIME_WAIT entry: max_tw_buckets reached */
+	ATCP_MIB_TWRECYCLED,	/* TIME_WAIT entries taken over by connect() */
+	ATCP_MIB_SYNCOOKIESSENT,
+	ATCP_MIB_SYNCOOKIESRECV,
+	ATCP_MIB_SYNCOOKIESFAILED,
+	ATCP_MIB_R1REROUTES,	/* retries1 reached: route looked up again */
 	ATCP_MIB_MAX,
 };
 
@@ -382,12 +391,16 @@ struct atcp_net {
 	int			fin_timeout_ms;
 	int			syn_retries;
 	int			synack_retries;
+	int			retries1;
 	int			retries2;
 	int			rto_initial_ms;
 	int			rto_min_ms;
 	int			rto_max_ms;
 	int			delack_ms;
 	int			max_syn_backlog;
+	int			syncookies;	/* 0 never, 1 on overflow, 2 always */
+	int			max_tw_buckets;
+	int			timewait_reuse;	/* net.atcp.tw_reuse: 0, 1, 2 = loopback */
 	int			window_scaling;
 	int			sack;
 	int			timestamps;
@@ -467,7 +480,15 @@ void atcp_ehash_replace(struct atcp_net *an, struct atcp_ent *old, struct atcp_e
 void atcp_lhash_insert(struct sock *sk);
 void atcp_lhash_remove(struct sock *sk);
 int atcp_get_port(struct sock *sk, unsigned short snum);
-int atcp_hash_connect(struct sock *sk);
+/* What a connect() inherits from the TIME_WAIT entry it took over. */
+struct atcp_tw_heir {
+	bool		taken;
+	u32		snd_nxt;
+	u32		ts_recent;
+	unsigned long	ts_recent_stamp;
+};
+
+int atcp_hash_connect(struct sock *sk, struct atcp_tw_heir *heir);
 bool atcp_listen_conflict(struct sock *sk);
 void atcp_put_port(struct sock *sk);
 void atcp_bind_add(struct atcp_net *an, struct atcp_bind *b);
@@ -546,8 +567,19 @@ void atcp_listen_stop(struct sock *sk);
 void atcp_time_wait(struct sock *sk);
 int atcp_tw_rcv(struct atcp_tw *tw, struct sk_buff *skb);
 void atcp_tw_put(struct atcp_tw *tw);
+bool atcp_tw_unhash_locked(struct atcp_net *an, struct atcp_tw *tw);
+struct atcp_tw *atcp_tw_reusable(struct atcp_net *an, struct atcp_ent *ent, bool bound_port);
+void atcp_tw_recycled(struct atcp_net *an, struct atcp_tw *tw);
 void atcp_req_put(struct atcp_request *req);
 void atcp_tw_flush(struct atcp_net *an);
+
+/* atcp_syncookies.c */
+#define ATCP_COOKIE_LIFETIME	(192 * HZ)	/* how long a cookie we sent stays good */
+u32 atcp_cookie_make(struct atcp_request *req);
+u16 atcp_cookie_check(const struct atcp_ent *tuple, u32 irs, u32 cookie);
+u32 atcp_cookie_ts_off(const struct atcp_ent *tuple);
+u32 atcp_cookie_tsval(const struct atcp_request *req);
+bool atcp_cookie_ts_opts(struct atcp_request *req, u32 tsecr);
 
 /* atcp_sock.c */
 extern const struct proto_ops atcp_stream_ops;
@@ -578,7 +610,7 @@ extern const struct atcp_param atcp_params[];
 extern const unsigned int atcp_nparams;
 void atcp_params_init(struct atcp_net *an);
 int atcp_param_get(struct atcp_net *an, unsigned int idx);
-int atcp_param_set(struct atcp_net *an, unsigned int idx, int val);
+int atcp_param_set(struct atcp_net *an, unsigned int idx, int val, const char **why);
 
 #define ATCP_TEXT_PARAM_MAX	128	/* longest text value, with its NUL */
 

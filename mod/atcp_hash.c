@@ -335,25 +335,44 @@ static void atcp_fill_ent_from_sock(struct sock *sk)
 	ent->kind = ATCP_ENT_SOCK;
 }
 
+/* an->lock held: keep what the new connection needs from @tw, then unhash it */
+static struct atcp_tw *atcp_tw_take(struct atcp_net *an, struct atcp_tw *tw,
+				    struct atcp_tw_heir *heir)
+{
+	heir->snd_nxt = tw->snd_nxt;
+	heir->ts_recent = tw->ts_recent;
+	heir->ts_recent_stamp = tw->ts_recent_stamp;
+	heir->taken = atcp_tw_unhash_locked(an, tw);
+	return heir->taken ? tw : NULL;
+}
+
 /*
  * process context, socket locked: choose a local port for connect() unless
  * bound, and hash the socket by its 4-tuple.  Ports picked here may be
- * shared by other connect()ed sockets as long as the 4-tuples differ.
+ * shared by other connect()ed sockets as long as the 4-tuples differ.  A
+ * TIME_WAIT entry of the same 4-tuple is taken over where
+ * atcp_tw_reusable() allows it; @heir then says what it leaves behind.
  */
-int atcp_hash_connect(struct sock *sk)
+int atcp_hash_connect(struct sock *sk, struct atcp_tw_heir *heir)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	struct atcp_ent *ent = &atcp_sk(sk)->ent;
+	struct atcp_ent *ent = &atcp_sk(sk)->ent, *old;
+	struct atcp_tw *tw = NULL;
 	int low, high, range, i;
 	u32 offset;
 	int err = -EADDRNOTAVAIL;
 
+	heir->taken = false;
 	spin_lock_bh(&an->lock);
 	if (inet->inet_num) {
-		if (__atcp_ehash_find(an, inet->inet_rcv_saddr, inet->inet_sport,
-				      inet->inet_daddr, inet->inet_dport))
-			goto out;
+		old = __atcp_ehash_find(an, inet->inet_rcv_saddr, inet->inet_sport,
+					inet->inet_daddr, inet->inet_dport);
+		if (old) {
+			tw = atcp_tw_reusable(an, old, true);
+			if (!tw || !atcp_tw_take(an, tw, heir))
+				goto out;
+		}
 		goto insert;
 	}
 
@@ -371,9 +390,13 @@ int atcp_hash_connect(struct sock *sk)
 
 		if (!atcp_port_free(an, port, true))
 			continue;
-		if (__atcp_ehash_find(an, inet->inet_rcv_saddr, htons(port),
-				      inet->inet_daddr, inet->inet_dport))
-			continue;
+		old = __atcp_ehash_find(an, inet->inet_rcv_saddr, htons(port),
+					inet->inet_daddr, inet->inet_dport);
+		if (old) {
+			tw = atcp_tw_reusable(an, old, false);
+			if (!tw || !atcp_tw_take(an, tw, heir))
+				continue;
+		}
 		atcp_bind_sock(an, sk, port, true);
 		inet->inet_sport = htons(port);
 		an->port_hint += i + 1 + get_random_u32_below(4);
@@ -388,6 +411,8 @@ insert:
 	err = 0;
 out:
 	spin_unlock_bh(&an->lock);
+	if (heir->taken)
+		atcp_tw_recycled(an, tw);
 	return err;
 }
 

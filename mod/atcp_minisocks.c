@@ -74,13 +74,70 @@ out:
 	atcp_req_put(req);
 }
 
+/*
+ * No room for another request: net.atcp.max_syn_backlog requests, or (as
+ * TCP counts it) more than the listen() backlog.
+ */
+static bool atcp_req_table_full(const struct sock *lsk)
+{
+	u32 count = atcp_sk(lsk)->req_count;
+
+	return count >= READ_ONCE(atcp_sk_net(lsk)->max_syn_backlog) ||
+	       count > READ_ONCE(lsk->sk_max_ack_backlog);
+}
+
+/* Fill @req from a SYN and our settings (listener locked). */
+static void atcp_req_init(struct atcp_request *req, struct sock *lsk, struct sk_buff *skb,
+			  const struct atcp_opts *opts)
+{
+	struct atcp_net *an = atcp_sk_net(lsk);
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+
+	req->ent.kind = ATCP_ENT_REQ;
+	req->ent.laddr = iph->daddr;
+	req->ent.raddr = iph->saddr;
+	req->ent.lport = th->dest;
+	req->ent.rport = th->source;
+	req->irs = ATCP_SKB_CB(skb)->seq;
+	req->peer_mss = opts->mss ? opts->mss : ATCP_DEFAULT_MSS;
+	req->wscale_ok = opts->wscale_ok && READ_ONCE(an->window_scaling);
+	req->snd_wscale = opts->wscale;
+	req->sack_ok = opts->sack_ok && READ_ONCE(an->sack);
+	req->ts_ok = opts->ts_present && READ_ONCE(an->timestamps);
+	req->ts_recent = opts->tsval;
+	req->rcv_wscale = req->wscale_ok ? atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;
+	req->bound_dev_if = lsk->sk_bound_dev_if;
+	req->born = jiffies;
+}
+
+/* Answer a SYN with a cookie instead of a request entry (listener locked). */
+static void atcp_send_cookie(struct sock *lsk, struct sk_buff *skb, const struct atcp_opts *opts)
+{
+	struct atcp_request req = { };
+
+	atcp_req_init(&req, lsk, skb, opts);
+	req.cookie = true;
+	req.iss = atcp_cookie_make(&req);
+	if (req.ts_ok) {
+		req.ts_off = atcp_cookie_ts_off(&req.ent);
+	} else {
+		/* nowhere to keep them */
+		req.wscale_ok = false;
+		req.sack_ok = false;
+		req.rcv_wscale = 0;
+	}
+	atcp_sk(lsk)->last_cookie_sent = jiffies | 1;
+	ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_SYNCOOKIESSENT);
+	atcp_send_synack_req(&req, lsk);
+}
+
 /* A SYN for a listener: remember it and answer with SYN-ACK (listener locked). */
 static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 {
 	struct atcp_net *an = atcp_sk_net(lsk);
 	struct atcp_sock *las = atcp_sk(lsk);
-	const struct tcphdr *th = tcp_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
+	int cookies = READ_ONCE(an->syncookies);
 	struct atcp_opts opts;
 	struct atcp_request *req;
 
@@ -88,34 +145,26 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 		ATCP_INC_STATS(an, ATCP_MIB_LISTENOVERFLOWS);
 		goto drop;
 	}
-	if (las->req_count >= READ_ONCE(an->max_syn_backlog) ||
-	    !atcp_parse_options(th, &opts))
-		goto drop;
+	if (!atcp_parse_options(tcp_hdr(skb), &opts)) {
+		ATCP_INC_STATS(an, ATCP_MIB_INERRS);
+		goto consumed;
+	}
+	if (cookies == 2 || atcp_req_table_full(lsk)) {
+		if (!cookies)
+			goto drop;
+		atcp_send_cookie(lsk, skb, &opts);
+		goto consumed;
+	}
 
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
 		goto drop;
-	req->ent.kind = ATCP_ENT_REQ;
-	req->ent.laddr = iph->daddr;
-	req->ent.raddr = iph->saddr;
-	req->ent.lport = th->dest;
-	req->ent.rport = th->source;
+	atcp_req_init(req, lsk, skb, &opts);
 	refcount_set(&req->refcnt, 2);		/* listener list + timer */
 	sock_hold(lsk);
 	req->listener = lsk;
-	req->irs = ATCP_SKB_CB(skb)->seq;
-	req->iss = atcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
-	req->peer_mss = opts.mss ? opts.mss : ATCP_DEFAULT_MSS;
-	req->wscale_ok = opts.wscale_ok && READ_ONCE(an->window_scaling);
-	req->snd_wscale = opts.wscale;
-	req->sack_ok = opts.sack_ok && READ_ONCE(an->sack);
-	req->ts_ok = opts.ts_present && READ_ONCE(an->timestamps);
-	req->ts_recent = opts.tsval;
+	req->iss = atcp_isn(req->ent.laddr, req->ent.raddr, req->ent.lport, req->ent.rport);
 	req->ts_off = get_random_u32();
-	req->rcv_wscale = req->wscale_ok ?
-			  atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;
-	req->bound_dev_if = lsk->sk_bound_dev_if;
-	req->born = jiffies;
 	timer_setup(&req->timer, atcp_req_timer_fn, 0);
 
 	list_add_tail(&req->list, &las->requests);
@@ -125,7 +174,10 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 			  ATCP_SKB_CB(skb)->flags);
 	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req));
 	atcp_send_synack_req(req, lsk);
+	goto consumed;
 drop:
+	ATCP_INC_STATS(an, ATCP_MIB_LISTENDROPS);
+consumed:
 	kfree_skb(skb);
 }
 
@@ -260,6 +312,9 @@ static void atcp_req_complete(struct sock *lsk, struct atcp_request *req, struct
 	child = atcp_create_child(lsk, req, skb);
 	if (!child) {
 		ATCP_INC_STATS(an, ATCP_MIB_LISTENDROPS);
+		if (req->cookie)	/* nothing is left of it */
+			atcp_nl_req_event(req, TCP_SYN_RECV, TCP_CLOSE, ATCP_CAUSE_SEGMENT,
+					  ATCP_SKB_CB(skb)->flags);
 		kfree_skb(skb);
 		return;
 	}
@@ -326,6 +381,79 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * An ACK at a listener with no request entry: if it carries one of our
+ * cookies, the handshake is complete.  True if the segment was consumed
+ * (listener locked).
+ */
+static bool atcp_cookie_ack(struct sock *lsk, struct sk_buff *skb)
+{
+	struct atcp_net *an = atcp_sk_net(lsk);
+	struct atcp_sock *las = atcp_sk(lsk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	unsigned long sent = READ_ONCE(las->last_cookie_sent);
+	struct atcp_request *req;
+	struct atcp_opts opts;
+	u16 mss;
+
+	/* only while cookies may be in flight: no hashing for every stray ACK */
+	if (!READ_ONCE(an->syncookies) || !sent ||
+	    time_after(jiffies, sent + ATCP_COOKIE_LIFETIME))
+		return false;
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		goto drop;
+	if (!atcp_parse_options(tcp_hdr(skb), &opts))
+		goto failed;
+	atcp_req_init(req, lsk, skb, &opts);
+	req->irs = cb->seq - 1;
+	req->iss = cb->ack_seq - 1;
+	mss = atcp_cookie_check(&req->ent, req->irs, req->iss);
+	if (!mss)
+		goto failed;
+	req->peer_mss = mss;
+	if (req->ts_ok) {
+		req->ts_off = atcp_cookie_ts_off(&req->ent);
+		if (!atcp_cookie_ts_opts(req, opts.tsecr))
+			goto failed;
+		if (!READ_ONCE(an->window_scaling))
+			req->wscale_ok = false;
+		if (!READ_ONCE(an->sack))
+			req->sack_ok = false;
+	} else {
+		req->wscale_ok = false;
+		req->sack_ok = false;
+	}
+	req->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
+	req->rcv_wscale = req->wscale_ok ? atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;
+	ATCP_INC_STATS(an, ATCP_MIB_SYNCOOKIESRECV);
+	if (sk_acceptq_is_full(lsk)) {
+		ATCP_INC_STATS(an, ATCP_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+
+	refcount_set(&req->refcnt, 1);
+	sock_hold(lsk);
+	req->listener = lsk;
+	req->cookie = true;
+	req->dead = true;		/* on no list, in no table */
+	req->retries = 1;		/* no RTT sample: we do not know when the SYN-ACK left */
+	timer_setup(&req->timer, atcp_req_timer_fn, 0);
+	atcp_nl_req_event(req, TCP_LISTEN, TCP_SYN_RECV, ATCP_CAUSE_SEGMENT, cb->flags);
+	atcp_req_complete(lsk, req, skb);
+	atcp_req_put(req);
+	return true;
+failed:
+	ATCP_INC_STATS(an, ATCP_MIB_SYNCOOKIESFAILED);
+	kfree(req);
+	return false;
+drop:
+	ATCP_INC_STATS(an, ATCP_MIB_LISTENDROPS);
+	kfree(req);
+	kfree_skb(skb);
+	return true;
+}
+
 /* LISTEN state (RFC 9293 3.10.7.2), listener locked or owned. */
 int atcp_listener_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -352,6 +480,8 @@ int atcp_listener_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & ATCPHDR_RST)
 		goto drop;
 	if (cb->flags & ATCPHDR_ACK) {
+		if (!(cb->flags & ATCPHDR_SYN) && atcp_cookie_ack(sk, skb))
+			return 0;
 		atcp_send_reset_reply(sock_net(sk), skb);
 		goto drop;
 	}
@@ -418,24 +548,71 @@ void atcp_tw_put(struct atcp_tw *tw)
 		kfree_rcu(tw, rcu);
 }
 
+/* an->lock held: remove @tw from the tables; true if this call did it. */
+bool atcp_tw_unhash_locked(struct atcp_net *an, struct atcp_tw *tw)
+{
+	lockdep_assert_held(&an->lock);
+	if (!tw->ent.hashed)
+		return false;
+	hlist_del_init_rcu(&tw->ent.node);
+	tw->ent.hashed = false;
+	if (tw->bind.bound) {
+		hlist_del_init(&tw->bind.node);
+		tw->bind.bound = false;
+	}
+	atomic_dec(&an->tw_count);
+	return true;
+}
+
 /* Remove @tw from the tables; true if this call did it (and owns the table's ref). */
 static bool atcp_tw_unhash(struct atcp_net *an, struct atcp_tw *tw)
 {
-	bool unhashed = false;
+	bool unhashed;
 
 	spin_lock_bh(&an->lock);
-	if (tw->ent.hashed) {
-		hlist_del_init_rcu(&tw->ent.node);
-		tw->ent.hashed = false;
-		if (tw->bind.bound) {
-			hlist_del_init(&tw->bind.node);
-			tw->bind.bound = false;
-		}
-		atomic_dec(&an->tw_count);
-		unhashed = true;
-	}
+	unhashed = atcp_tw_unhash_locked(an, tw);
 	spin_unlock_bh(&an->lock);
 	return unhashed;
+}
+
+/*
+ * an->lock held: may a connect() of @sk take over the TIME_WAIT entry @ent
+ * of the same 4-tuple?  Only with timestamps (PAWS keeps the incarnations
+ * apart); an explicitly bound port always may, an ephemeral one as
+ * net.atcp.tw_reuse says, once the entry heard nothing for a second.
+ */
+struct atcp_tw *atcp_tw_reusable(struct atcp_net *an, struct atcp_ent *ent, bool bound_port)
+{
+	struct atcp_tw *tw;
+	int reuse;
+
+	if (ent->kind != ATCP_ENT_TW)
+		return NULL;
+	tw = container_of(ent, struct atcp_tw, ent);
+	if (!tw->ts_ok)
+		return NULL;
+	if (bound_port)
+		return tw;
+	reuse = READ_ONCE(an->timewait_reuse);
+	if (reuse == 2 && !ipv4_is_loopback(ent->laddr) && !ipv4_is_loopback(ent->raddr) &&
+	    tw->bound_dev_if != LOOPBACK_IFINDEX)
+		reuse = 0;
+	if (!reuse || !time_after(jiffies, tw->ts_recent_stamp + HZ))
+		return NULL;
+	return tw;
+}
+
+/*
+ * Process context: @tw was unhashed by a connect() that took its 4-tuple
+ * (atcp_tw_unhash_locked()); report its end and drop the table's reference.
+ */
+void atcp_tw_recycled(struct atcp_net *an, struct atcp_tw *tw)
+{
+	ATCP_INC_STATS(an, ATCP_MIB_TWRECYCLED);
+	atcp_nl_tw_event(an, tw, ATCP_CAUSE_SYSCALL, ATCP_SYSCALL_CONNECT);
+	if (timer_delete(&tw->timer))
+		atcp_tw_put(tw);
+	atcp_tw_put(tw);
 }
 
 static void atcp_tw_kill(struct atcp_net *an, struct atcp_tw *tw, u8 flags)
@@ -474,10 +651,13 @@ void atcp_time_wait(struct sock *sk)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
 	struct atcp_sock *as = atcp_sk(sk);
-	struct atcp_tw *tw;
+	struct atcp_tw *tw = NULL;
 
-	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
+	/* the limit is loose under races, as TCP's is: it bounds memory, not exactly */
+	if (atomic_read(&an->tw_count) < READ_ONCE(an->max_tw_buckets))
+		tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
 	if (!tw) {
+		ATCP_INC_STATS(an, ATCP_MIB_TWOVERFLOW);
 		atcp_done(sk);
 		return;
 	}
@@ -496,6 +676,7 @@ void atcp_time_wait(struct sock *sk)
 	tw->rcv_wscale = as->rcv_wscale;
 	tw->ts_ok = as->ts_ok;
 	tw->ts_recent = as->ts_recent;
+	tw->ts_recent_stamp = as->ts_recent_stamp;
 	tw->ts_off = as->ts_off;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
 	tw->uid = sock_i_uid(sk);

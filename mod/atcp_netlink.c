@@ -69,6 +69,12 @@ static const u8 atcp_stat_ids[ATCP_MIB_MAX] = {
 	[ATCP_MIB_NOSOCKET]		= ATCP_STAT_NOSOCKET,
 	[ATCP_MIB_PAWSDROPS]		= ATCP_STAT_PAWSDROPS,
 	[ATCP_MIB_CURRESTAB]		= ATCP_STAT_CURRESTAB,
+	[ATCP_MIB_TWOVERFLOW]		= ATCP_STAT_TIMEWAITOVERFLOW,
+	[ATCP_MIB_TWRECYCLED]		= ATCP_STAT_TWRECYCLED,
+	[ATCP_MIB_SYNCOOKIESSENT]	= ATCP_STAT_SYNCOOKIESSENT,
+	[ATCP_MIB_SYNCOOKIESRECV]	= ATCP_STAT_SYNCOOKIESRECV,
+	[ATCP_MIB_SYNCOOKIESFAILED]	= ATCP_STAT_SYNCOOKIESFAILED,
+	[ATCP_MIB_R1REROUTES]		= ATCP_STAT_RETRIES1REROUTES,
 };
 
 /* ---- state diagram counters and events ---- */
@@ -422,6 +428,7 @@ static int atcp_nl_param_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct atcp_net *an = atcp_pernet(genl_info_net(info));
 	int idx = atcp_nl_param_find(info, an);
+	const char *why = NULL;
 	int err;
 
 	if (idx < 0)
@@ -430,10 +437,13 @@ static int atcp_nl_param_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return atcp_nl_param_set_text(info, an, idx);
 	if (GENL_REQ_ATTR_CHECK(info, ATCP_A_PARAM_VALUE))
 		return -EINVAL;
-	err = atcp_param_set(an, idx, nla_get_s32(info->attrs[ATCP_A_PARAM_VALUE]));
+	err = atcp_param_set(an, idx, nla_get_s32(info->attrs[ATCP_A_PARAM_VALUE]), &why);
 	if (err) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ATCP_A_PARAM_VALUE],
-				    "value out of the parameter's range (see PARAM_GET min/max)");
+		/* @why is a string literal of atcp_param_set(), as extack wants */
+		if (info->extack) {
+			info->extack->_msg = why;
+			info->extack->bad_attr = info->attrs[ATCP_A_PARAM_VALUE];
+		}
 		return err;
 	}
 	return atcp_param_reply(info, an, idx);

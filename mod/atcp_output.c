@@ -754,7 +754,8 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 		.opts = {
 			.mss = 1, .wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
 			.sack_perm = req->sack_ok, .ts = req->ts_ok,
-			.tsval = atcp_ts_now() + req->ts_off, .tsecr = req->ts_recent,
+			.tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off,
+			.tsecr = req->ts_recent,
 		},
 	};
 

@@ -178,6 +178,12 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_NOSOCKET]		= "NoSocket",
 	[ATCP_MIB_PAWSDROPS]		= "PAWSEstab",
 	[ATCP_MIB_CURRESTAB]		= "CurrEstab",
+	[ATCP_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
+	[ATCP_MIB_TWRECYCLED]		= "TWRecycled",
+	[ATCP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[ATCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[ATCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[ATCP_MIB_R1REROUTES]		= "Retries1Reroutes",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)

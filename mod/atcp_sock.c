@@ -52,6 +52,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct atcp_sock *as = atcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
+	struct atcp_tw_heir heir;
 	struct flowi4 *fl4;
 	struct rtable *rt;
 	int err;
@@ -80,7 +81,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet->inet_dport = usin->sin_port;
 	inet->inet_daddr = usin->sin_addr.s_addr;
 
-	err = atcp_hash_connect(sk);
+	err = atcp_hash_connect(sk, &heir);
 	if (err) {
 		ip_rt_put(rt);
 		inet->inet_dport = 0;
@@ -100,6 +101,12 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		as->rcv_wscale = atcp_choose_wscale(atcp_rcvbuf_max(sk));
 	as->iss = atcp_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			   inet->inet_dport);
+	if (heir.taken) {
+		/* start beyond anything the old incarnation may still have in flight */
+		as->iss = heir.snd_nxt + 65535 + 2;
+		as->ts_recent = heir.ts_recent;
+		as->ts_recent_stamp = heir.ts_recent_stamp;
+	}
 	atcp_set_state(sk, TCP_SYN_SENT);
 	err = atcp_send_syn(sk);
 	if (err) {

@@ -10,9 +10,10 @@
 #include <net/net_namespace.h>
 #include "atcp.h"
 
-#define ATCP_PARAM(field, lo, hi, dflt) \
-	{ .name = #field, .offset = offsetof(struct atcp_net, field), \
+#define ATCP_PARAM_NAMED(pname, field, lo, hi, dflt) \
+	{ .name = (pname), .offset = offsetof(struct atcp_net, field), \
 	  .min = (lo), .max = (hi), .def = (dflt) }
+#define ATCP_PARAM(field, lo, hi, dflt) ATCP_PARAM_NAMED(#field, field, lo, hi, dflt)
 
 #define ATCP_HOUR_MS	3600000
 #define ATCP_RTO_LIMIT	120000
@@ -22,12 +23,18 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(fin_timeout_ms,	1, ATCP_HOUR_MS,	60000),
 	ATCP_PARAM(syn_retries,		1, 127,			6),
 	ATCP_PARAM(synack_retries,	1, 127,			5),
+	ATCP_PARAM(retries1,		1, 255,			3),
 	ATCP_PARAM(retries2,		1, 127,			15),
 	ATCP_PARAM(rto_initial_ms,	1, ATCP_RTO_LIMIT,	1000),
+	/* and rto_min_ms <= rto_max_ms, see atcp_param_set() */
 	ATCP_PARAM(rto_min_ms,		1, ATCP_RTO_LIMIT,	200),
-	ATCP_PARAM(rto_max_ms,		1, ATCP_RTO_LIMIT,	ATCP_RTO_LIMIT),
+	ATCP_PARAM(rto_max_ms,		1000, ATCP_RTO_LIMIT,	ATCP_RTO_LIMIT),
 	ATCP_PARAM(delack_ms,		1, 1000,		40),
 	ATCP_PARAM(max_syn_backlog,	1, 1 << 20,		4096),
+	ATCP_PARAM(syncookies,		0, 2,			1),
+	ATCP_PARAM(max_tw_buckets,	0, INT_MAX,		262144),
+	/* the field cannot be called tw_reuse: inet_timewait_sock.h defines that */
+	ATCP_PARAM_NAMED("tw_reuse", timewait_reuse, 0, 2,	2),
 	ATCP_PARAM(window_scaling,	0, 1,			1),
 	ATCP_PARAM(sack,		0, 1,			1),
 	ATCP_PARAM(timestamps,		0, 1,			1),
@@ -61,15 +68,64 @@ int atcp_param_get(struct atcp_net *an, unsigned int idx)
 	return READ_ONCE(*atcp_param_ptr(an, &atcp_params[idx]));
 }
 
-/* Set a tunable; -EINVAL (nothing changed) if @val is out of its range. */
-int atcp_param_set(struct atcp_net *an, unsigned int idx, int val)
+/* serialises checks that involve two tunables with the writes */
+static DEFINE_SPINLOCK(atcp_param_lock);
+
+/* Would setting @p to @val keep rto_min_ms <= rto_max_ms? */
+static bool atcp_rto_order_ok(struct atcp_net *an, const struct atcp_param *p, int val)
+{
+	int lo = an->rto_min_ms, hi = an->rto_max_ms;
+
+	if (p->offset == offsetof(struct atcp_net, rto_min_ms))
+		lo = val;
+	else if (p->offset == offsetof(struct atcp_net, rto_max_ms))
+		hi = val;
+	return lo <= hi;
+}
+
+/*
+ * Set a tunable; -EINVAL (nothing changed) if @val is out of its range or
+ * breaks an order between tunables.  @why, if not NULL, gets the reason.
+ */
+int atcp_param_set(struct atcp_net *an, unsigned int idx, int val, const char **why)
 {
 	const struct atcp_param *p = &atcp_params[idx];
+	int err = 0;
 
-	if (val < p->min || val > p->max)
+	if (val < p->min || val > p->max) {
+		if (why)
+			*why = "value out of the parameter's range (see PARAM_GET min/max)";
 		return -EINVAL;
-	WRITE_ONCE(*atcp_param_ptr(an, p), val);
-	return 0;
+	}
+	spin_lock(&atcp_param_lock);
+	if (atcp_rto_order_ok(an, p, val)) {
+		WRITE_ONCE(*atcp_param_ptr(an, p), val);
+	} else {
+		if (why)
+			*why = "rto_min_ms may not exceed rto_max_ms";
+		err = -EINVAL;
+	}
+	spin_unlock(&atcp_param_lock);
+	return err;
+}
+
+/* net.atcp.<integer tunable>: parsed with its range, then atcp_param_set() */
+static int atcp_proc_param(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	const struct atcp_param *p = ctl->extra1;
+	struct atcp_net *an = (struct atcp_net *)((char *)ctl->data - p->offset);
+	int val = READ_ONCE(*(int *)ctl->data);
+	struct ctl_table tbl = {
+		.data = &val, .maxlen = sizeof(val),
+		.extra1 = (void *)&p->min, .extra2 = (void *)&p->max,
+	};
+	int ret;
+
+	ret = proc_dointvec_minmax(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	return atcp_param_set(an, p - atcp_params, val, NULL);
 }
 
 /* net.atcp.congestion_control: an algorithm name, stored as its index */
@@ -132,9 +188,9 @@ static int atcp_proc_mem(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
 {
 	unsigned long tmp[3] = { READ_ONCE(atcp_sysctl_mem[0]), READ_ONCE(atcp_sysctl_mem[1]),
 				 READ_ONCE(atcp_sysctl_mem[2]) };
-	static unsigned long one = 1, max = LONG_MAX;
 	struct ctl_table tbl = {
-		.data = tmp, .maxlen = sizeof(tmp), .extra1 = &one, .extra2 = &max,
+		.data = tmp, .maxlen = sizeof(tmp),
+		.extra1 = SYSCTL_LONG_ONE, .extra2 = SYSCTL_LONG_MAX,
 	};
 	int ret, i;
 
@@ -256,9 +312,8 @@ int atcp_sysctl_init(struct atcp_net *an)
 		table[i].data = atcp_param_ptr(an, p);
 		table[i].maxlen = sizeof(int);
 		table[i].mode = 0644;
-		table[i].proc_handler = proc_dointvec_minmax;
-		table[i].extra1 = (void *)&p->min;
-		table[i].extra2 = (void *)&p->max;
+		table[i].proc_handler = atcp_proc_param;
+		table[i].extra1 = (void *)p;
 	}
 	n = atcp_nparams;
 	for (i = 0; i < atcp_ntext_params; i++)

@@ -102,6 +102,17 @@ static void atcp_write_error(struct sock *sk, int err)
 	atcp_done(sk);
 }
 
+/*
+ * RFC 1122 4.2.3.5: after retries1 timeouts in a row the path may be bad:
+ * give IP negative advice and look the route up afresh for what follows.
+ */
+static void atcp_retries1_reached(struct sock *sk)
+{
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_R1REROUTES);
+	dst_negative_advice(sk);
+	__sk_dst_reset(sk);
+}
+
 static void atcp_probe_timeout(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
@@ -146,6 +157,9 @@ static void atcp_rtx_timeout(struct sock *sk)
 	}
 	atcp_enter_loss(sk);
 	as->retransmits++;
+	if (as->retransmits == READ_ONCE(atcp_sk_net(sk)->retries1) &&
+	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		atcp_retries1_reached(sk);
 	if (as->backoff < 31)
 		as->backoff++;
 	atcp_xmit_retransmits(sk);

@@ -359,6 +359,22 @@ TEST_F(params, netlink_sysctl_same_value)
 	}
 }
 
+/* rto_min_ms <= rto_max_ms holds through netlink as through sysctl, with a reason */
+TEST_F(params, rto_order)
+{
+	struct genl_param now;
+
+	ASSERT_EQ(0, genl_param_set(self->fd[NS_A], &self->fam, "rto_max_ms", 5000));
+	EXPECT_EQ(-EINVAL, genl_param_set(self->fd[NS_A], &self->fam, "rto_min_ms", 5001));
+	EXPECT_STREQ("rto_min_ms may not exceed rto_max_ms", nl_extack);
+	ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, "rto_min_ms", &now));
+	EXPECT_EQ(200, now.value);
+	ASSERT_EQ(0, sysctl_set(NS_A, "rto_min_ms", 5000));
+	EXPECT_EQ(-EINVAL, genl_param_set(self->fd[NS_A], &self->fam, "rto_max_ms", 4000));
+	EXPECT_STREQ("rto_min_ms may not exceed rto_max_ms", nl_extack);
+	EXPECT_EQ(5000, sysctl_get(NS_A, "rto_max_ms"));
+}
+
 /* drop CAP_NET_ADMIN (and everything else) but stay uid 0 */
 static int drop_caps(void)
 {

@@ -3,7 +3,8 @@
  * The net.atcp.* timer and retry sysctls of the foundation: written values
  * are read back, out-of-range and malformed writes (negative, zero, beyond
  * int, not a number) fail with EINVAL and change nothing, every namespace
- * starts from the defaults and keeps its own values.  atcp only (Linux TCP
+ * starts from the defaults and keeps its own values; rto_min_ms never
+ * exceeds rto_max_ms.  atcp only (Linux TCP
  * has no such knobs).  selftests/netlink_params.c checks every parameter's
  * exact range against the netlink interface.
  */
@@ -20,6 +21,7 @@ static const struct tunable tunables[] = {
 	{ "net/atcp/fin_timeout_ms",	60000,	500 },
 	{ "net/atcp/syn_retries",	6,	2 },
 	{ "net/atcp/synack_retries",	5,	2 },
+	{ "net/atcp/retries1",		3,	5 },
 	{ "net/atcp/rto_initial_ms",	1000,	100 },
 	{ "net/atcp/max_syn_backlog",	0,	16 },
 };
@@ -84,6 +86,84 @@ TEST_F(sysctl, out_of_range_refused)
 				TH_LOG("%s changed by \"%s\"", t->name, bad_values[k]);
 		}
 	}
+}
+
+/* the limits of issue 4 whose zero means "off": defaults, range, garbage */
+TEST_F(sysctl, limits_with_zero)
+{
+	static const struct { const char *name; long def, max; } lims[] = {
+		{ "net/atcp/syncookies",	1,	2 },
+		{ "net/atcp/tw_reuse",		2,	2 },
+		{ "net/atcp/max_tw_buckets",	262144,	INT_MAX },
+	};
+	static const char *const bad[] = { "-1", "2147483648", "abc" };
+	unsigned int i, k;
+
+	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+		char over[32];
+
+		EXPECT_EQ(lims[i].def, ns_sysctl_get(NS_A, lims[i].name)) TH_LOG("%s", lims[i].name);
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, lims[i].name, 0));
+		EXPECT_EQ(0, ns_sysctl_get(NS_A, lims[i].name));
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, lims[i].name, lims[i].max));
+		snprintf(over, sizeof(over), "%ld", lims[i].max + 1);
+		EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, lims[i].name, over)) TH_LOG("%s", over);
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			int err = ns_sysctl_set(NS_A, lims[i].name, bad[k]);
+
+			EXPECT_EQ(-EINVAL, err);
+		}
+		EXPECT_EQ(lims[i].max, ns_sysctl_get(NS_A, lims[i].name));
+	}
+}
+
+/* rto_min_ms may not exceed rto_max_ms, whichever of them is written */
+TEST_F(sysctl, rto_min_not_above_max)
+{
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 5000));
+	EXPECT_EQ(-EINVAL, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 5001));
+	EXPECT_EQ(200, ns_sysctl_get(NS_A, "net/atcp/rto_min_ms"));
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 5000));
+	EXPECT_EQ(-EINVAL, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 4999));
+	EXPECT_EQ(5000, ns_sysctl_get(NS_A, "net/atcp/rto_max_ms"));
+	/* rto_max_ms starts at one second, as tcp_rto_max_ms */
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 1));
+	EXPECT_EQ(-EINVAL, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 999));
+	EXPECT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 1000));
+}
+
+/* retries1 RTOs in a row: the route is looked up afresh, once per episode */
+TEST_F(sysctl, retries1_reroutes)
+{
+	long long r0 = atcp_counter(NS_A, "Retries1Reroutes");
+	struct conn_xinfo x;
+	char buf[1] = { 'r' };
+	struct conn c;
+
+	conn_init(&c);
+	ASSERT_LE(0, r0);
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/retries1", 2));
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 50));
+	ASSERT_EQ(0, conn_open(&c, IPPROTO_ATCP, 5010));
+	ASSERT_EQ(0, exchange(c.cli, c.srv));
+	ASSERT_EQ(0, netem(NS_B, "loss 100%"));		/* no ACK comes back */
+	ASSERT_EQ(1, send(c.cli, buf, 1, 0));
+	ASSERT_TRUE(WAIT_UNTIL(atcp_counter(NS_A, "Retries1Reroutes") == r0 + 1, 5000));
+	ASSERT_EQ(0, sock_xinfo(c.cli, &x));
+	EXPECT_LE(2, x.backoff) TH_LOG("counted after %d timeouts", x.backoff);
+	/* more timeouts of the same episode do not count again */
+	ASSERT_TRUE(WAIT_UNTIL(sock_xinfo(c.cli, &x) == 0 && x.backoff >= 4, 5000));
+	EXPECT_EQ(r0 + 1, atcp_counter(NS_A, "Retries1Reroutes"));
+	/* the path heals, the data arrives; a new episode counts again */
+	ASSERT_EQ(0, netem(NS_B, NULL));
+	set_io_timeout(c.srv, 10000);
+	ASSERT_EQ(1, recv(c.srv, buf, 1, 0));
+	ASSERT_EQ(0, exchange(c.cli, c.srv));
+	ASSERT_EQ(0, netem(NS_B, "loss 100%"));
+	ASSERT_EQ(1, send(c.cli, buf, 1, 0));
+	EXPECT_TRUE(WAIT_UNTIL(atcp_counter(NS_A, "Retries1Reroutes") == r0 + 2, 5000));
+	ASSERT_EQ(0, netem(NS_B, NULL));
+	conn_close(&c);
 }
 
 /* values are per namespace: changing A leaves B (and a new one) at defaults */

@@ -195,6 +195,12 @@ enum atcp_stat_id {
 	ATCP_STAT_PAWSDROPS,		/* segments dropped by PAWS (RFC 7323) */
 	ATCP_STAT_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT now */
 	ATCP_STAT_CURRTIMEWAIT,		/* gauge: TIME_WAIT entries now */
+	ATCP_STAT_TIMEWAITOVERFLOW,	/* closed without TIME_WAIT: max_tw_buckets */
+	ATCP_STAT_TWRECYCLED,		/* TIME_WAIT entries taken over by connect() */
+	ATCP_STAT_SYNCOOKIESSENT,	/* SYN-ACKs carrying a SYN cookie */
+	ATCP_STAT_SYNCOOKIESRECV,	/* valid cookies: connections made from them */
+	ATCP_STAT_SYNCOOKIESFAILED,	/* ACKs at a listener with an invalid cookie */
+	ATCP_STAT_RETRIES1REROUTES,	/* retries1 timeouts in a row: route redone */
 	__ATCP_STAT_MAX,
 };
 
