@@ -12,8 +12,8 @@
  * its loopback; "veth" = server in namespace ab-srv (10.77.0.1), client in
  * ab-cli (10.77.0.2), joined by a veth pair.  The namespaces are created
  * here with ip(8) and deleted at the end; the root namespace is not touched.
- * In every namespace ip_local_port_range is 1024-65535 and tcp_tw_reuse is
- * 0 (atcp has no TIME_WAIT reuse, so TCP does not get it either).
+ * In every namespace ip_local_port_range is 1024-65535 and TIME_WAIT reuse
+ * is off for both (tcp_tw_reuse and net.atcp.tw_reuse 0, the same rules).
  *
  * Workloads (client and server are separate processes; every run has a
  * timeout, a run that hangs is killed and reported as failed):
@@ -1332,7 +1332,9 @@ static int net_setup(void)
 {
 	const char *tune = "echo '1024 65535' > /proc/sys/net/ipv4/ip_local_port_range && "
 			   "echo 0 > /proc/sys/net/ipv4/tcp_tw_reuse && "
-			   "echo 1000000 > /proc/sys/net/ipv4/tcp_max_tw_buckets";
+			   "echo 1000000 > /proc/sys/net/ipv4/tcp_max_tw_buckets && "
+			   "{ [ ! -e /proc/sys/net/atcp/tw_reuse ] || "
+			   "echo 0 > /proc/sys/net/atcp/tw_reuse; }";
 
 	net_teardown();
 	if (sh("ip netns add " NS_LO " && ip -n " NS_LO " link set lo up"))
