@@ -392,7 +392,12 @@ static bool atcp_cookie_ack(struct sock *lsk, struct sk_buff *skb)
 	struct atcp_sock *las = atcp_sk(lsk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	unsigned long sent = READ_ONCE(las->last_cookie_sent);
-	struct atcp_request *req;
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct atcp_ent tuple = {
+		.laddr = ip_hdr(skb)->daddr, .raddr = ip_hdr(skb)->saddr,
+		.lport = th->dest, .rport = th->source,
+	};
+	struct atcp_request *req = NULL;
 	struct atcp_opts opts;
 	u16 mss;
 
@@ -400,17 +405,15 @@ static bool atcp_cookie_ack(struct sock *lsk, struct sk_buff *skb)
 	if (!READ_ONCE(an->syncookies) || !sent ||
 	    time_after(jiffies, sent + ATCP_COOKIE_LIFETIME))
 		return false;
+	mss = atcp_cookie_check(&tuple, cb->seq - 1, cb->ack_seq - 1);
+	if (!mss || !atcp_parse_options(th, &opts))
+		goto failed;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
 		goto drop;
-	if (!atcp_parse_options(tcp_hdr(skb), &opts))
-		goto failed;
 	atcp_req_init(req, lsk, skb, &opts);
 	req->irs = cb->seq - 1;
 	req->iss = cb->ack_seq - 1;
-	mss = atcp_cookie_check(&req->ent, req->irs, req->iss);
-	if (!mss)
-		goto failed;
 	req->peer_mss = mss;
 	if (req->ts_ok) {
 		req->ts_off = atcp_cookie_ts_off(&req->ent);
