@@ -96,6 +96,7 @@ struct atcp_optspec {
 #define ATCP_MAX_OPT_SPACE	40
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
 #define ATCP_DEFAULT_REORDERING	3	/* DupThresh, RFC 5681 */
+#define ATCP_MAX_REORDERING	300	/* the most it adapts to, as tcp_max_reordering */
 #define ATCP_OOW_ACK_INTERVAL	(HZ / 2)	/* as net.ipv4.tcp_invalid_ratelimit */
 #define ATCP_ORPHAN_RETRIES	8	/* Linux's tcp_orphan_retries default */
 #define ATCP_QUICKACK_SEGS	16
@@ -249,6 +250,7 @@ struct atcp_sock {
 	u32			dupacks;
 	u32			high_seq;	/* snd_nxt when recovery started */
 	u32			reordering;	/* duplicate threshold, segments */
+	u32			fack;		/* highest SACKed end_seq (or snd_una) */
 	u32			prior_cwnd;	/* before recovery, for undo */
 	u32			prior_ssthresh;
 	u32			undo_retrans;	/* resends in recovery not yet D-SACKed */
@@ -371,6 +373,7 @@ enum atcp_mib_field {
 	ATCP_MIB_SYNCOOKIESRECV,
 	ATCP_MIB_SYNCOOKIESFAILED,
 	ATCP_MIB_R1REROUTES,	/* retries1 reached: route looked up again */
+	ATCP_MIB_SACKREORDER,	/* reordering seen through SACK, threshold raised */
 	ATCP_MIB_MAX,
 };
 

@@ -184,6 +184,7 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[ATCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[ATCP_MIB_R1REROUTES]		= "Retries1Reroutes",
+	[ATCP_MIB_SACKREORDER]		= "SACKReorder",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)

@@ -24,10 +24,37 @@ static bool atcp_is_dsack(const struct atcp_sock *as, const struct atcp_opts *op
 	       !atcp_seq_after(b[0].end, b[1].end);
 }
 
-/* Mark the segments a SACK block covers; blocks outside the window are ignored. */
-static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts)
+/*
+ * A segment never retransmitted, starting at @low, reached the peer after
+ * segments up to @fack did: the path reorders by that much.  Raise the
+ * duplicate threshold to it (as Linux TCP does), so such arrivals do not
+ * start a needless recovery again.
+ */
+static void atcp_note_reordering(struct sock *sk, u32 low, u32 fack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	u32 degree;
+
+	if (!atcp_seq_before(low, fack))
+		return;
+	degree = DIV_ROUND_UP(fack - low, max_t(u32, as->mss, 1));
+	if (degree <= as->reordering)
+		return;
+	as->reordering = min_t(u32, degree, ATCP_MAX_REORDERING);
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_SACKREORDER);
+}
+
+/* The highest sequence the peer was known to hold when the ACK after @una came. */
+static u32 atcp_fack(const struct atcp_sock *as, u32 una)
+{
+	return atcp_seq_between(una, as->fack, as->snd_nxt) ? as->fack : una;
+}
+
+/* Mark the segments a SACK block covers; blocks outside the window are ignored. */
+static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts, u32 prior_fack)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 reord = prior_fack;
 	unsigned int i;
 
 	if (atcp_is_dsack(as, opts)) {
@@ -54,10 +81,15 @@ static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts)
 				as->lost_out--;
 			if (cb->sacked & ATCP_SKB_RETRANS)
 				as->retrans_out--;
+			if (!(cb->sacked & ATCP_SKB_EVER_RETRANS) && atcp_seq_before(cb->seq, reord))
+				reord = cb->seq;
 			cb->sacked = (cb->sacked & ATCP_SKB_EVER_RETRANS) | ATCP_SKB_SACKED;
 			as->sacked_out++;
+			if (atcp_seq_after(cb->end_seq, atcp_fack(as, as->snd_una)))
+				as->fack = cb->end_seq;
 		}
 	}
+	atcp_note_reordering(sk, reord, prior_fack);
 }
 
 static void atcp_mark_skb_lost(struct atcp_sock *as, struct sk_buff *skb)
@@ -149,6 +181,7 @@ static void atcp_enter_recovery(struct sock *sk)
 void atcp_enter_loss(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	u8 prior_state = as->ca_state;
 	struct sk_buff *skb;
 
 	if (as->ca_state != ATCP_CA_LOSS || !as->retransmits)
@@ -158,6 +191,12 @@ void atcp_enter_loss(struct sock *sk)
 	as->cwnd_cnt = 0;
 	as->high_seq = as->snd_nxt;
 	as->ca_state = ATCP_CA_LOSS;
+	/*
+	 * Enough was SACKed for a fast retransmit, yet a timeout came: the
+	 * raised threshold held recovery back.  Start from DupThresh again.
+	 */
+	if (prior_state <= ATCP_CA_DISORDER && as->sacked_out >= ATCP_DEFAULT_REORDERING)
+		as->reordering = ATCP_DEFAULT_REORDERING;
 	as->dupacks = 0;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
@@ -178,9 +217,10 @@ void atcp_enter_loss(struct sock *sk)
 }
 
 /* Remove what the cumulative ACK covers; returns the segments freed. */
-static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
+static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	u32 reord = prior_fack;
 	struct sk_buff *skb;
 	u32 acked = 0;
 
@@ -189,6 +229,10 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
 
 		if (atcp_seq_after(cb->end_seq, ack))
 			break;
+		/* an original that arrived after SACKed data above it */
+		if (!(cb->sacked & (ATCP_SKB_SACKED | ATCP_SKB_EVER_RETRANS)) &&
+		    atcp_seq_before(cb->seq, reord))
+			reord = cb->seq;
 		if (cb->sacked & ATCP_SKB_SACKED)
 			as->sacked_out--;
 		if (cb->sacked & ATCP_SKB_LOST)
@@ -200,6 +244,7 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}
+	atcp_note_reordering(sk, reord, prior_fack);
 	return acked;
 }
 
@@ -231,12 +276,13 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 		       bool dupack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	u32 prior_fack = atcp_fack(as, prior_una);
 	u32 acked = 0;
 
 	if (as->sack_ok && opts->num_sacks)
-		atcp_sacktag(sk, opts);
+		atcp_sacktag(sk, opts, prior_fack);
 	if (atcp_seq_after(as->snd_una, prior_una)) {
-		acked = atcp_clean_rtx_queue(sk, as->snd_una);
+		acked = atcp_clean_rtx_queue(sk, as->snd_una, prior_fack);
 		atcp_rate_sample(as, as->snd_una - prior_una);
 		as->delivered += acked;
 		as->dupacks = 0;

@@ -201,6 +201,7 @@ enum atcp_stat_id {
 	ATCP_STAT_SYNCOOKIESRECV,	/* valid cookies: connections made from them */
 	ATCP_STAT_SYNCOOKIESFAILED,	/* ACKs at a listener with an invalid cookie */
 	ATCP_STAT_RETRIES1REROUTES,	/* retries1 timeouts in a row: route redone */
+	ATCP_STAT_SACKREORDER,		/* reordering seen, duplicate threshold raised */
 	__ATCP_STAT_MAX,
 };
 
