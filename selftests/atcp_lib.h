@@ -88,6 +88,7 @@ enum { NS_A, NS_B, NS_ROOT, NS_NR };
 #define IO_TIMEOUT_MS	5000
 
 static int net_fd[NS_NR] = { -1, -1, -1 };
+static bool net_veth;		/* net_setup() made the veth pair */
 static pid_t pcap_pid = -1;
 
 static inline const char *ns_name(int ns)
@@ -199,23 +200,43 @@ static inline int ns_sysctl_set_int(int ns, const char *name, long val)
 	return ns_sysctl_set(ns, name, buf);
 }
 
-/* Read an integer sysctl in @ns; LONG_MIN on error. */
-static inline long ns_sysctl_get(int ns, const char *name)
+/*
+ * Read sysctl @name of @ns into @buf without the trailing newline: 0, or
+ * -errno with @buf "".
+ */
+static inline int ns_sysctl_str(int ns, const char *name, char *buf, size_t size)
 {
-	char path[256], buf[64] = "";
-	ssize_t n = -1;
+	char path[256];
+	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	buf[0] = '\0';
 	if (ns_enter(ns))
-		return LONG_MIN;
+		return -errno;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -errno : 0;
 	ns_enter(NS_ROOT);
 	if (fd < 0)
-		return LONG_MIN;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return n;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
 	if (n <= 0)
+		return n < 0 ? (int)n : -ENODATA;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* Read an integer sysctl in @ns; LONG_MIN on error. */
+static inline long ns_sysctl_get(int ns, const char *name)
+{
+	char buf[64];
+
+	if (ns_sysctl_str(ns, name, buf, sizeof(buf)))
 		return LONG_MIN;
 	return strtol(buf, NULL, 10);
 }
@@ -455,11 +476,8 @@ static inline int veth_wait_running(int ns)
 	return up ? 0 : -1;
 }
 
-/*
- * Create namespaces A and B joined by a veth pair and enter none of them.
- * @name labels the optional packet capture.  0 on success.
- */
-static inline int net_setup(const char *name)
+/* Namespaces A and B (net_fd[]), nothing in them yet; back in the original one. */
+static inline int net_ns_create(void)
 {
 	int i;
 
@@ -475,8 +493,20 @@ static inline int net_setup(const char *name)
 		/* no IPv6 chatter (DAD, router solicitations) on the veth */
 		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	}
+	return ns_enter(NS_ROOT);
+}
+
+/*
+ * Create namespaces A and B joined by a veth pair and enter none of them.
+ * @name labels the optional packet capture.  0 on success.
+ */
+static inline int net_setup(const char *name)
+{
+	if (net_ns_create())
+		return -1;
 	if (ns_enter(NS_A) || veth_create(net_fd[NS_B]) || ns_enter(NS_ROOT))
 		return -1;
+	net_veth = true;
 	if (veth_configure(NS_A) || veth_configure(NS_B))
 		return -1;
 	if (veth_wait_running(NS_A) || veth_wait_running(NS_B))
@@ -493,12 +523,13 @@ static inline void net_teardown(void)
 	pcap_stop();
 	for (i = NS_A; i <= NS_B; i++) {
 		/* let sockets the test orphaned finish their close over a clean path */
-		if (net_fd[i] >= 0)
+		if (net_fd[i] >= 0 && net_veth)
 			ns_sh(i, "tc qdisc del dev %s root 2>/dev/null; true", ns_dev(i));
 		if (net_fd[i] >= 0)
 			close(net_fd[i]);
 		net_fd[i] = -1;
 	}
+	net_veth = false;
 }
 
 /* netem on @ns's veth egress, e.g. netem(NS_A, "delay 100ms"); NULL removes it */
@@ -1410,6 +1441,25 @@ static inline uint32_t ns_inaddr(int ns)
 #ifndef SIOCOUTQ
 #define SIOCOUTQ	TIOCOUTQ
 #endif
+
+/* Size from environment variable @name (K/M/G suffixes), @def if unset. */
+static inline size_t env_size(const char *name, size_t def)
+{
+	const char *s = getenv(name);
+	char *end;
+	size_t v;
+
+	if (!s || !*s)
+		return def;
+	v = strtoull(s, &end, 0);
+	if (*end == 'k' || *end == 'K')
+		v <<= 10;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20;
+	else if (*end == 'g' || *end == 'G')
+		v <<= 30;
+	return v;
+}
 
 /* The same qdisc parameters on both veths (both directions); NULL removes. */
 static inline int netem_both(const char *params)
