@@ -740,6 +740,28 @@ static inline int sock_error(int fd)
 	return err;
 }
 
+static inline int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* An int socket option, -1 on error. */
+static inline int get_int(int fd, int level, int opt)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+/* Level of the protocol's own options: SOL_ATCP or IPPROTO_TCP. */
+static inline int sol(int proto)
+{
+	return proto == IPPROTO_ATCP ? SOL_ATCP : IPPROTO_TCP;
+}
+
 /* poll one fd; returns revents, 0 on timeout, -1 on error */
 static inline int poll_fd(int fd, short events, int timeout_ms)
 {
@@ -872,7 +894,12 @@ struct proc_entry {
 	int lport, rport;
 	int st;
 	unsigned int tx_queue, rx_queue;
+	int tr;				/* timer: 1 rtx, 2 keepalive, 3 TW, 4 probe */
+	unsigned long when;		/* until it fires, in clock ticks (USER_HZ) */
+	unsigned int retrnsmt;
+	int timeout;			/* unanswered probes */
 	unsigned long inode;
+	int width;			/* line length without the newline */
 };
 
 static inline const char *proc_file(int proto)
@@ -899,14 +926,16 @@ static inline int proc_read(int ns, int proto, struct proc_entry *ents, int max)
 	while (fgets(line, sizeof(line), f)) {
 		struct proc_entry e;
 
-		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x %*x:%*x %*x %*u %*d %lu",
+		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x %x:%lx %x %*u %d %lu",
 			   &e.laddr, &e.lport, &e.raddr, &e.rport, &e.st,
-			   &e.tx_queue, &e.rx_queue, &e.inode) != 8) {
+			   &e.tx_queue, &e.rx_queue, &e.tr, &e.when, &e.retrnsmt,
+			   &e.timeout, &e.inode) != 12) {
 			fprintf(stderr, "# unparsable /proc/net/%s line: %s",
 				proc_file(proto), line);
 			fclose(f);
 			return -1;
 		}
+		e.width = strcspn(line, "\n");
 		if (n < max)
 			ents[n] = e;
 		n++;
@@ -975,6 +1004,27 @@ static inline int conn_open(struct conn *c, int proto, int port)
 	c->port = port;
 	c->lfd = conn_pair(proto, port, &c->cli, &c->srv);
 	if (c->lfd < 0)
+		return -1;
+	c->cport = local_port(c->cli);
+	return 0;
+}
+
+/*
+ * conn_open() with SO_RCVBUF @rcvbuf on the listener first: the accepted
+ * socket inherits it (a small window the test can fill).
+ */
+static inline int conn_open_rcvbuf(struct conn *c, int proto, int port, int rcvbuf)
+{
+	c->proto = proto;
+	c->port = port;
+	c->lfd = ns_bound_socket(NS_B, proto, port);
+	if (c->lfd < 0 || set_int(c->lfd, SOL_SOCKET, SO_RCVBUF, rcvbuf) || listen(c->lfd, 4))
+		return -1;
+	c->cli = ns_connect(NS_A, proto, NS_B, port);
+	if (c->cli < 0)
+		return -1;
+	c->srv = accept(c->lfd, NULL, NULL);
+	if (c->srv < 0)
 		return -1;
 	c->cport = local_port(c->cli);
 	return 0;
