@@ -659,12 +659,13 @@ void atcp_nl_tw_event(struct atcp_net *an, const struct atcp_tw *tw, u8 cause, u
 struct seq_file;
 void atcp_nl_snmp_show_edges(struct seq_file *seq, struct atcp_net *an);
 
-/* atcp_diag_iter.c: table walk for atcp_diag.ko (process context) */
+/* One table entry as /proc/net/atcp and sock_diag show it (atcp_describe.c). */
 struct atcp_diag_entry {
 	u8		kind;		/* enum atcp_ev_kind */
 	u8		state;
 	u8		timer;		/* as in /proc/net/tcp: 0 none, 1 rtx, 2 keepalive/misc, 3 TW, 4 probe */
 	u8		retrans;
+	u8		probes;		/* zero-window or keepalive probes unanswered */
 	u8		shutdown;
 	u8		userlocks;
 	__be32		laddr;
@@ -675,7 +676,7 @@ struct atcp_diag_entry {
 	u32		mark;
 	u32		rqueue;
 	u32		wqueue;
-	unsigned long	expires_ms;
+	unsigned long	expires;	/* jiffies until the timer fires */
 	kuid_t		uid;
 	unsigned long	ino;
 	u32		cookie[2];	/* INET_DIAG_NOCOOKIE if none */
@@ -683,6 +684,11 @@ struct atcp_diag_entry {
 	struct atcp_info info;
 };
 
+/* atcp_describe.c (any context) */
+void atcp_describe_sock(struct sock *sk, struct atcp_diag_entry *e);
+void atcp_describe_ent(struct atcp_ent *ent, struct atcp_diag_entry *e);
+
+/* atcp_diag_iter.c: table walk for atcp_diag.ko (process context) */
 struct atcp_diag_pos {
 	unsigned int	table;		/* 0 listeners, 1 connections, 2 done */
 	unsigned int	bucket;

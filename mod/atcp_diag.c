@@ -143,7 +143,8 @@ static int atcp_diag_fill(const struct atcp_diag_entry *e, struct atcp_diag_ctx 
 	r->idiag_family = AF_INET;
 	r->idiag_state = e->state;
 	r->idiag_timer = e->timer;
-	r->idiag_retrans = e->retrans;
+	/* as TCP's: probes under the probe and keepalive timers */
+	r->idiag_retrans = e->timer == 2 || e->timer == 4 ? e->probes : e->retrans;
 	r->id.idiag_sport = e->lport;
 	r->id.idiag_dport = e->rport;
 	r->id.idiag_src[0] = e->laddr;
@@ -151,7 +152,7 @@ static int atcp_diag_fill(const struct atcp_diag_entry *e, struct atcp_diag_ctx 
 	r->id.idiag_if = e->bound_dev_if;
 	r->id.idiag_cookie[0] = e->cookie[0];
 	r->id.idiag_cookie[1] = e->cookie[1];
-	r->idiag_expires = min_t(unsigned long, e->expires_ms, U32_MAX);
+	r->idiag_expires = min_t(unsigned long, jiffies_to_msecs(e->expires), U32_MAX);
 	r->idiag_rqueue = e->rqueue;
 	r->idiag_wqueue = e->wqueue;
 	r->idiag_uid = from_kuid_munged(ctx->user_ns, e->uid);

@@ -4,7 +4,8 @@
  * connections and TIME_WAIT entries of one network namespace, in a stable
  * order (listener buckets, then connection buckets) that a netlink dump can
  * resume.  Entries are collected under RCU with a reference, then described
- * in process context (full sockets under their socket lock) to a callback.
+ * (atcp_describe.c) in process context, full sockets under their socket
+ * lock, to a callback.
  */
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
@@ -31,13 +32,6 @@ static int atcp_ent_state(const struct atcp_ent *ent)
 	default:
 		return TCP_TIME_WAIT;
 	}
-}
-
-static unsigned long atcp_diag_timer_ms(const struct timer_list *t)
-{
-	long left = READ_ONCE(t->expires) - jiffies;
-
-	return left > 0 ? jiffies_to_msecs(left) : 0;
 }
 
 /* Collect up to a batch of entries of one bucket, from position @skip on. */
@@ -91,76 +85,16 @@ static void atcp_diag_collect(struct atcp_net *an, const struct atcp_diag_pos *p
 	rcu_read_unlock();
 }
 
+/* A full socket under its lock: a consistent snapshot, with ATCP_INFO if wanted. */
 static void atcp_diag_describe_sock(struct sock *sk, struct atcp_diag_entry *e, bool want_info)
 {
-	struct atcp_sock *as = atcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
-
-	e->uid = sock_i_uid(sk);
-	e->ino = sock_i_ino(sk);
-	sock_diag_save_cookie(sk, e->cookie);
-
 	lock_sock(sk);
-	e->kind = ATCP_EV_SOCK;
-	e->state = sk->sk_state;
-	e->laddr = inet->inet_rcv_saddr;
-	e->raddr = inet->inet_daddr;
-	e->lport = htons(inet->inet_num);
-	e->rport = inet->inet_dport;
-	e->bound_dev_if = sk->sk_bound_dev_if;
-	e->mark = READ_ONCE(sk->sk_mark);
-	e->shutdown = sk->sk_shutdown;
-	e->userlocks = sk->sk_userlocks;
-	if (e->state == TCP_LISTEN) {
-		e->rqueue = READ_ONCE(sk->sk_ack_backlog);
-		e->wqueue = READ_ONCE(sk->sk_max_ack_backlog);
-	} else {
-		e->rqueue = max_t(int, as->rcv_nxt - as->copied_seq, 0);
-		e->wqueue = max_t(int, as->write_seq - as->snd_una, 0);
-	}
-	e->retrans = as->retransmits;
-	if (timer_pending(&as->rtx_timer)) {
-		e->timer = as->probing ? 4 : 1;
-		e->expires_ms = atcp_diag_timer_ms(&as->rtx_timer);
-	} else if (timer_pending(&as->misc_timer)) {
-		e->timer = 2;
-		e->expires_ms = atcp_diag_timer_ms(&as->misc_timer);
-	}
+	atcp_describe_sock(sk, e);
 	if (want_info) {
 		atcp_get_info(sk, &e->info);
 		e->has_info = true;
 	}
 	release_sock(sk);
-}
-
-static void atcp_diag_describe_ent(struct atcp_ent *ent, struct atcp_diag_entry *e)
-{
-	e->laddr = ent->laddr;
-	e->raddr = ent->raddr;
-	e->lport = ent->lport;
-	e->rport = ent->rport;
-	e->cookie[0] = INET_DIAG_NOCOOKIE;
-	e->cookie[1] = INET_DIAG_NOCOOKIE;
-	if (ent->kind == ATCP_ENT_REQ) {
-		struct atcp_request *req = container_of(ent, struct atcp_request, ent);
-
-		e->kind = ATCP_EV_REQUEST;
-		e->state = TCP_SYN_RECV;
-		e->timer = 1;
-		e->expires_ms = atcp_diag_timer_ms(&req->timer);
-		e->retrans = req->retries;
-		e->uid = sock_i_uid(req->listener);
-		e->bound_dev_if = req->bound_dev_if;
-	} else {
-		struct atcp_tw *tw = container_of(ent, struct atcp_tw, ent);
-
-		e->kind = ATCP_EV_TIMEWAIT;
-		e->state = TCP_TIME_WAIT;
-		e->timer = 3;
-		e->expires_ms = atcp_diag_timer_ms(&tw->timer);
-		e->uid = tw->uid;
-		e->bound_dev_if = tw->bound_dev_if;
-	}
 }
 
 /*
@@ -199,7 +133,7 @@ again:
 				if (sk)
 					atcp_diag_describe_sock(sk, e, want_info);
 				else
-					atcp_diag_describe_ent(b->ent[i], e);
+					atcp_describe_ent(b->ent[i], e);
 				/* a socket may have moved on since it was collected */
 				if (!err && (states & (1U << e->state)))
 					err = fn(e, arg);

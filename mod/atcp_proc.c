@@ -67,85 +67,39 @@ static void atcp_proc_stop(struct seq_file *seq, void *v)
 	spin_unlock_bh(&an->lock);
 }
 
-static long atcp_timer_left(const struct timer_list *timer)
+/* /proc/net/tcp's line width: every line is padded to it */
+#define ATCP_PROC_LINE	149
+
+/*
+ * One line in /proc/net/tcp's columns (atcp_describe.c fills @e).  The
+ * "timeout" column counts unanswered probes, as TCP's does; times are in
+ * clock ticks (USER_HZ), as TCP's are.
+ */
+static void atcp_proc_show_entry(struct seq_file *seq, const struct atcp_diag_entry *e, int sl)
 {
-	long left = timer->expires - jiffies;
-
-	return left > 0 ? left : 0;
-}
-
-static void atcp_proc_show_sock(struct seq_file *seq, struct sock *sk, int sl)
-{
-	struct atcp_sock *as = atcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
-	int state = inet_sk_state_load(sk);
-	int timer = 0, rx, tx;
-	long when = 0;
-
-	if (state == TCP_LISTEN) {
-		rx = READ_ONCE(sk->sk_ack_backlog);
-		tx = 0;
-	} else {
-		rx = max_t(int, READ_ONCE(as->rcv_nxt) - READ_ONCE(as->copied_seq), 0);
-		tx = max_t(int, READ_ONCE(as->write_seq) - READ_ONCE(as->snd_una), 0);
-	}
-	if (timer_pending(&as->rtx_timer)) {
-		timer = as->probing ? 4 : 1;
-		when = atcp_timer_left(&as->rtx_timer);
-	} else if (timer_pending(&as->misc_timer)) {
-		timer = 2;
-		when = atcp_timer_left(&as->misc_timer);
-	}
 	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
-		   sl, (__force u32)inet->inet_rcv_saddr, inet->inet_num,
-		   (__force u32)inet->inet_daddr, ntohs(inet->inet_dport), state, tx, rx,
-		   timer, when, as->retransmits,
-		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0, sock_i_ino(sk));
+		   sl, (__force u32)e->laddr, ntohs(e->lport), (__force u32)e->raddr,
+		   ntohs(e->rport), e->state, e->state == TCP_LISTEN ? 0 : e->wqueue,
+		   e->rqueue, e->timer, (unsigned long)jiffies_delta_to_clock_t(e->expires),
+		   e->retrans, from_kuid_munged(seq_user_ns(seq), e->uid), e->probes, e->ino);
 }
 
-static void atcp_proc_show_ent(struct seq_file *seq, struct atcp_ent *ent, int sl)
-{
-	int state, timer, retrans = 0;
-	kuid_t uid;
-	long when;
-
-	if (ent->kind == ATCP_ENT_SOCK) {
-		atcp_proc_show_sock(seq, &container_of(ent, struct atcp_sock, ent)->inet.sk, sl);
-		return;
-	}
-	if (ent->kind == ATCP_ENT_REQ) {
-		struct atcp_request *req = container_of(ent, struct atcp_request, ent);
-
-		state = TCP_SYN_RECV;
-		timer = 1;
-		when = atcp_timer_left(&req->timer);
-		retrans = req->retries;
-		uid = sock_i_uid(req->listener);
-	} else {
-		struct atcp_tw *tw = container_of(ent, struct atcp_tw, ent);
-
-		state = TCP_TIME_WAIT;
-		timer = 3;
-		when = atcp_timer_left(&tw->timer);
-		uid = tw->uid;
-	}
-	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
-		   sl, (__force u32)ent->laddr, ntohs(ent->lport), (__force u32)ent->raddr,
-		   ntohs(ent->rport), state, 0, 0, timer, when, retrans,
-		   from_kuid_munged(seq_user_ns(seq), uid), 0, 0UL);
-}
-
+/* seq_file show, under the table lock (BH off) */
 static int atcp_proc_show(struct seq_file *seq, void *v)
 {
 	struct atcp_proc_iter *it = v;
-	int sl = seq->index - 1;
+	struct atcp_diag_entry e = { };
 
-	if (v == SEQ_START_TOKEN)
+	seq_setwidth(seq, ATCP_PROC_LINE);
+	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
-	else if (it->listener)
-		atcp_proc_show_sock(seq, &it->listener->inet.sk, sl);
-	else
-		atcp_proc_show_ent(seq, it->ent, sl);
+	} else {
+		if (it->listener)
+			atcp_describe_sock(&it->listener->inet.sk, &e);
+		else
+			atcp_describe_ent(it->ent, &e);
+		atcp_proc_show_entry(seq, &e, seq->index - 1);
+	}
 	seq_pad(seq, '\n');
 	return 0;
 }

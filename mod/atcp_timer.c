@@ -217,24 +217,32 @@ static int atcp_keepalive_probes(const struct atcp_sock *as)
 	       READ_ONCE(atcp_sk_net(&as->inet.sk)->keepalive_probes);
 }
 
-/* (Re)arm the keepalive timer from the last time the peer was heard. */
-void atcp_reset_keepalive(struct sock *sk)
+/* Arm the keepalive timer from the last time the peer was heard, if connected. */
+static void atcp_arm_keepalive(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
-	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
-		return;
-	sk_reset_timer(sk, &as->misc_timer, as->rcv_tstamp + atcp_keepalive_time(as));
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		sk_reset_timer(sk, &as->misc_timer, as->rcv_tstamp + atcp_keepalive_time(as));
 }
 
-/* proto.keepalive: SO_KEEPALIVE was switched on or off (process context) */
+/* (Re)arm the keepalive timer if SO_KEEPALIVE is on. */
+void atcp_reset_keepalive(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		atcp_arm_keepalive(sk);
+}
+
+/*
+ * proto.keepalive: SO_KEEPALIVE is being switched on or off; the socket
+ * core sets SOCK_KEEPOPEN only after this returns (process context).
+ */
 void atcp_set_keepalive(struct sock *sk, int on)
 {
-	if (on) {
+	if (on && !sock_flag(sk, SOCK_KEEPOPEN)) {
 		atcp_sk(sk)->rcv_tstamp = jiffies;
-		atcp_reset_keepalive(sk);
-	} else if (sk->sk_state != TCP_FIN_WAIT2) {
+		atcp_arm_keepalive(sk);
+	} else if (!on && sk->sk_state != TCP_FIN_WAIT2) {
 		sk_stop_timer(sk, &atcp_sk(sk)->misc_timer);
 	}
 }

@@ -88,6 +88,7 @@ enum { NS_A, NS_B, NS_ROOT, NS_NR };
 #define IO_TIMEOUT_MS	5000
 
 static int net_fd[NS_NR] = { -1, -1, -1 };
+static bool net_veth;		/* net_setup() made the veth pair */
 static pid_t pcap_pid = -1;
 
 static inline const char *ns_name(int ns)
@@ -199,23 +200,43 @@ static inline int ns_sysctl_set_int(int ns, const char *name, long val)
 	return ns_sysctl_set(ns, name, buf);
 }
 
-/* Read an integer sysctl in @ns; LONG_MIN on error. */
-static inline long ns_sysctl_get(int ns, const char *name)
+/*
+ * Read sysctl @name of @ns into @buf without the trailing newline: 0, or
+ * -errno with @buf "".
+ */
+static inline int ns_sysctl_str(int ns, const char *name, char *buf, size_t size)
 {
-	char path[256], buf[64] = "";
-	ssize_t n = -1;
+	char path[256];
+	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	buf[0] = '\0';
 	if (ns_enter(ns))
-		return LONG_MIN;
+		return -errno;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -errno : 0;
 	ns_enter(NS_ROOT);
 	if (fd < 0)
-		return LONG_MIN;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return n;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
 	if (n <= 0)
+		return n < 0 ? (int)n : -ENODATA;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* Read an integer sysctl in @ns; LONG_MIN on error. */
+static inline long ns_sysctl_get(int ns, const char *name)
+{
+	char buf[64];
+
+	if (ns_sysctl_str(ns, name, buf, sizeof(buf)))
 		return LONG_MIN;
 	return strtol(buf, NULL, 10);
 }
@@ -455,11 +476,8 @@ static inline int veth_wait_running(int ns)
 	return up ? 0 : -1;
 }
 
-/*
- * Create namespaces A and B joined by a veth pair and enter none of them.
- * @name labels the optional packet capture.  0 on success.
- */
-static inline int net_setup(const char *name)
+/* Namespaces A and B (net_fd[]), nothing in them yet; back in the original one. */
+static inline int net_ns_create(void)
 {
 	int i;
 
@@ -475,8 +493,20 @@ static inline int net_setup(const char *name)
 		/* no IPv6 chatter (DAD, router solicitations) on the veth */
 		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	}
+	return ns_enter(NS_ROOT);
+}
+
+/*
+ * Create namespaces A and B joined by a veth pair and enter none of them.
+ * @name labels the optional packet capture.  0 on success.
+ */
+static inline int net_setup(const char *name)
+{
+	if (net_ns_create())
+		return -1;
 	if (ns_enter(NS_A) || veth_create(net_fd[NS_B]) || ns_enter(NS_ROOT))
 		return -1;
+	net_veth = true;
 	if (veth_configure(NS_A) || veth_configure(NS_B))
 		return -1;
 	if (veth_wait_running(NS_A) || veth_wait_running(NS_B))
@@ -493,12 +523,13 @@ static inline void net_teardown(void)
 	pcap_stop();
 	for (i = NS_A; i <= NS_B; i++) {
 		/* let sockets the test orphaned finish their close over a clean path */
-		if (net_fd[i] >= 0)
+		if (net_fd[i] >= 0 && net_veth)
 			ns_sh(i, "tc qdisc del dev %s root 2>/dev/null; true", ns_dev(i));
 		if (net_fd[i] >= 0)
 			close(net_fd[i]);
 		net_fd[i] = -1;
 	}
+	net_veth = false;
 }
 
 /* netem on @ns's veth egress, e.g. netem(NS_A, "delay 100ms"); NULL removes it */
@@ -709,6 +740,28 @@ static inline int sock_error(int fd)
 	return err;
 }
 
+static inline int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* An int socket option, -1 on error. */
+static inline int get_int(int fd, int level, int opt)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+/* Level of the protocol's own options: SOL_ATCP or IPPROTO_TCP. */
+static inline int sol(int proto)
+{
+	return proto == IPPROTO_ATCP ? SOL_ATCP : IPPROTO_TCP;
+}
+
 /* poll one fd; returns revents, 0 on timeout, -1 on error */
 static inline int poll_fd(int fd, short events, int timeout_ms)
 {
@@ -841,7 +894,12 @@ struct proc_entry {
 	int lport, rport;
 	int st;
 	unsigned int tx_queue, rx_queue;
+	int tr;				/* timer: 1 rtx, 2 keepalive, 3 TW, 4 probe */
+	unsigned long when;		/* until it fires, in clock ticks (USER_HZ) */
+	unsigned int retrnsmt;
+	int timeout;			/* unanswered probes */
 	unsigned long inode;
+	int width;			/* line length without the newline */
 };
 
 static inline const char *proc_file(int proto)
@@ -868,14 +926,16 @@ static inline int proc_read(int ns, int proto, struct proc_entry *ents, int max)
 	while (fgets(line, sizeof(line), f)) {
 		struct proc_entry e;
 
-		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x %*x:%*x %*x %*u %*d %lu",
+		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x %x:%lx %x %*u %d %lu",
 			   &e.laddr, &e.lport, &e.raddr, &e.rport, &e.st,
-			   &e.tx_queue, &e.rx_queue, &e.inode) != 8) {
+			   &e.tx_queue, &e.rx_queue, &e.tr, &e.when, &e.retrnsmt,
+			   &e.timeout, &e.inode) != 12) {
 			fprintf(stderr, "# unparsable /proc/net/%s line: %s",
 				proc_file(proto), line);
 			fclose(f);
 			return -1;
 		}
+		e.width = strcspn(line, "\n");
 		if (n < max)
 			ents[n] = e;
 		n++;
@@ -944,6 +1004,27 @@ static inline int conn_open(struct conn *c, int proto, int port)
 	c->port = port;
 	c->lfd = conn_pair(proto, port, &c->cli, &c->srv);
 	if (c->lfd < 0)
+		return -1;
+	c->cport = local_port(c->cli);
+	return 0;
+}
+
+/*
+ * conn_open() with SO_RCVBUF @rcvbuf on the listener first: the accepted
+ * socket inherits it (a small window the test can fill).
+ */
+static inline int conn_open_rcvbuf(struct conn *c, int proto, int port, int rcvbuf)
+{
+	c->proto = proto;
+	c->port = port;
+	c->lfd = ns_bound_socket(NS_B, proto, port);
+	if (c->lfd < 0 || set_int(c->lfd, SOL_SOCKET, SO_RCVBUF, rcvbuf) || listen(c->lfd, 4))
+		return -1;
+	c->cli = ns_connect(NS_A, proto, NS_B, port);
+	if (c->cli < 0)
+		return -1;
+	c->srv = accept(c->lfd, NULL, NULL);
+	if (c->srv < 0)
 		return -1;
 	c->cport = local_port(c->cli);
 	return 0;
@@ -1410,6 +1491,25 @@ static inline uint32_t ns_inaddr(int ns)
 #ifndef SIOCOUTQ
 #define SIOCOUTQ	TIOCOUTQ
 #endif
+
+/* Size from environment variable @name (K/M/G suffixes), @def if unset. */
+static inline size_t env_size(const char *name, size_t def)
+{
+	const char *s = getenv(name);
+	char *end;
+	size_t v;
+
+	if (!s || !*s)
+		return def;
+	v = strtoull(s, &end, 0);
+	if (*end == 'k' || *end == 'K')
+		v <<= 10;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20;
+	else if (*end == 'g' || *end == 'G')
+		v <<= 30;
+	return v;
+}
 
 /* The same qdisc parameters on both veths (both directions); NULL removes. */
 static inline int netem_both(const char *params)

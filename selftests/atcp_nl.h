@@ -1,328 +1,34 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/*
- * Helpers for the control plane selftests (netlink_*, diag): namespaces,
- * sockets, and raw netlink (static binaries: no libmnl) for the generic
- * netlink family "atcp" (parameters, counters, events) and
- * NETLINK_SOCK_DIAG dumps of protocol 253 (atcp_diag.ko).
+/* SPDX-License-Identifier: GPL-2.0
  *
- * Topology, made per test by ctl_net_setup(): anonymous namespaces A
- * (10.24.0.1) and B (10.24.0.2) joined by a veth pair; the test itself
- * stays in its original namespace and makes sockets inside A or B.
+ * Helpers for the control plane selftests (netlink_*, diag): raw netlink
+ * (static binaries: no libmnl) for the generic netlink family "atcp"
+ * (parameters, counters, events) and NETLINK_SOCK_DIAG dumps of protocol
+ * 253 (atcp_diag.ko).
+ *
+ * Namespaces and sockets are atcp_lib.h's: net_setup() makes A
+ * (10.23.0.1) and B (10.23.0.2) joined by a veth pair that is up and
+ * running; the test itself stays in its original namespace and makes
+ * sockets inside A or B.
  */
 #ifndef ATCP_NL_H
 #define ATCP_NL_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "atcp_lib.h"
 
-#include <linux/atcp.h>
-#include "kselftest_harness.h"
-
-/* ------------------------------------------------------------ namespaces */
-
-enum { NS_A, NS_B, NS_ROOT, NS_NR };
-
-#define CTL_ADDR_A	"10.24.0.1"
-#define CTL_ADDR_B	"10.24.0.2"
-
-static int ctl_ns_fd[NS_NR] = { -1, -1, -1 };
-
-static inline int ns_enter(int ns)
-{
-	return setns(ctl_ns_fd[ns], CLONE_NEWNET);
-}
-
-static inline long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static inline void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-#define WAIT_UNTIL(cond, timeout_ms) ({					\
-	long __deadline = now_ms() + (timeout_ms);			\
-	bool __ok;							\
-	while (!(__ok = !!(cond)) && now_ms() < __deadline)		\
-		sleep_ms(2);						\
-	__ok;								\
-})
-
-static inline int __attribute__((format(printf, 2, 3))) ns_sh(int ns, const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (ns_enter(ns))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	ret = system(cmd);
-	ns_enter(NS_ROOT);
-	if (ret == -1 || !WIFEXITED(ret))
-		return -1;
-	return WEXITSTATUS(ret);
-}
-
-static inline int ctl_write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
-
-/* sysctl "net/atcp/msl_ms" of @ns: 0 or -errno */
-static inline int ns_sysctl_set_int(int ns, const char *name, long val)
-{
-	char path[256], buf[32];
-	int ret;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	snprintf(buf, sizeof(buf), "%ld", val);
-	if (ns_enter(ns))
-		return -errno;
-	ret = ctl_write_file(path, buf);
-	ns_enter(NS_ROOT);
-	return ret;
-}
-
-/* LONG_MIN on error */
-static inline long ns_sysctl_get(int ns, const char *name)
-{
-	char path[256], buf[64] = "";
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	if (ns_enter(ns))
-		return LONG_MIN;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ns_enter(NS_ROOT);
-	if (fd < 0)
-		return LONG_MIN;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n <= 0 ? LONG_MIN : strtol(buf, NULL, 10);
-}
-
-/* the contents of /proc/net/@file in @ns (malloc'ed) or NULL */
+/* The contents of /proc/net/@file in @ns (malloc'ed, NUL-terminated) or NULL. */
 static inline char *ns_proc_net(int ns, const char *file)
 {
-	char path[128], *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	FILE *f = ns_proc_net_open(ns, file);
+	size_t len = 0, n;
+	char *buf;
 
-	snprintf(path, sizeof(path), "/proc/thread-self/net/%s", file);
-	if (ns_enter(ns))
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ns_enter(NS_ROOT);
-	if (fd < 0)
+	if (!f)
 		return NULL;
 	buf = calloc(1, 1 << 20);
-	while (buf && (n = read(fd, buf + len, (1 << 20) - 1 - len)) > 0)
+	while (buf && (n = fread(buf + len, 1, (1 << 20) - 1 - len, f)) > 0)
 		len += n;
-	close(fd);
+	fclose(f);
 	return buf;
-}
-
-static inline bool atcp_available(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_ATCP);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-#define CTL_SKIP_SETUP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
-
-/* A and B joined by a veth pair (only A and the root with @veth false: B empty) */
-static inline int ctl_net_setup(bool veth)
-{
-	int i;
-
-	ctl_ns_fd[NS_ROOT] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (ctl_ns_fd[NS_ROOT] < 0)
-		return -1;
-	for (i = NS_A; i <= NS_B; i++) {
-		if (unshare(CLONE_NEWNET))
-			return -1;
-		ctl_ns_fd[i] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (ctl_ns_fd[i] < 0)
-			return -1;
-		ctl_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		if (system("ip link set lo up"))
-			return -1;
-	}
-	if (ns_enter(NS_ROOT))
-		return -1;
-	if (!veth)
-		return 0;
-	if (ns_sh(NS_A, "ip link add name ctl_a type veth peer name ctl_b netns /proc/%d/fd/%d",
-		  getpid(), ctl_ns_fd[NS_B]))
-		return -1;
-	if (ns_sh(NS_A, "ip addr add " CTL_ADDR_A "/24 dev ctl_a && ip link set ctl_a up") ||
-	    ns_sh(NS_B, "ip addr add " CTL_ADDR_B "/24 dev ctl_b && ip link set ctl_b up"))
-		return -1;
-	return 0;
-}
-
-static inline void ctl_net_teardown(void)
-{
-	int i;
-
-	for (i = 0; i < NS_NR; i++) {
-		if (ctl_ns_fd[i] >= 0)
-			close(ctl_ns_fd[i]);
-		ctl_ns_fd[i] = -1;
-	}
-}
-
-static inline int netem(int ns, const char *params)
-{
-	const char *dev = ns == NS_A ? "ctl_a" : "ctl_b";
-
-	if (!params)
-		return ns_sh(ns, "tc qdisc del dev %s root 2>/dev/null; true", dev);
-	return ns_sh(ns, "tc qdisc replace dev %s root netem %s", dev, params);
-}
-
-/* ------------------------------------------------------------ sockets */
-
-static inline struct sockaddr_in ns_sockaddr(int ns, int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-
-	inet_pton(AF_INET, ns == NS_A ? CTL_ADDR_A : CTL_ADDR_B, &sa.sin_addr);
-	return sa;
-}
-
-static inline uint32_t ns_inaddr(int ns)
-{
-	return ns_sockaddr(ns, 0).sin_addr.s_addr;
-}
-
-static inline int ns_socket(int ns)
-{
-	struct timeval tv = { 5, 0 };
-	int fd, err;
-
-	if (ns_enter(ns))
-		return -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_ATCP);
-	err = errno;
-	ns_enter(NS_ROOT);
-	if (fd >= 0) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-	errno = err;
-	return fd;
-}
-
-static inline int ns_listen(int ns, int port)
-{
-	struct sockaddr_in sa = ns_sockaddr(ns, port);
-	int fd = ns_socket(ns), one = 1;
-
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static inline int connect_ns(int fd, int dst_ns, int port)
-{
-	struct sockaddr_in sa = ns_sockaddr(dst_ns, port);
-
-	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-}
-
-static inline int ns_connect(int ns, int dst_ns, int port)
-{
-	int fd = ns_socket(ns);
-
-	if (fd < 0)
-		return -1;
-	if (connect_ns(fd, dst_ns, port)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static inline int local_port(int fd)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-
-	if (getsockname(fd, (struct sockaddr *)&sa, &len))
-		return -1;
-	return ntohs(sa.sin_port);
-}
-
-static inline int set_nonblock(int fd, bool on)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
-}
-
-static inline int sock_state(int fd)
-{
-	struct atcp_info info;
-	socklen_t len = sizeof(info);
-
-	if (getsockopt(fd, SOL_ATCP, ATCP_INFO, &info, &len))
-		return -1;
-	return info.state;
 }
 
 /* ------------------------------------------------------------ netlink */

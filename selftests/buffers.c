@@ -134,28 +134,6 @@ TEST_F_TIMEOUT(buf, user_buffers_kept, 60)
 	close(lfd);
 }
 
-/* Read a sysctl of several words in @ns into @buf ("" on error). */
-static void ns_sysctl_str(int ns, const char *name, char *buf, size_t size)
-{
-	char path[256];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", name);
-	buf[0] = '\0';
-	if (ns_enter(ns))
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ns_enter(NS_ROOT);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-}
-
 /* rmem/wmem triples: each >= 1 and in order, per namespace */
 TEST_F(buf, rmem_wmem_sysctl)
 {

@@ -26,22 +26,22 @@ FIXTURE_SETUP(diag)
 	int cli2, srv2;
 	char byte;
 
-	if (!atcp_available())
-		CTL_SKIP_SETUP("atcp not available (module not loaded?)");
+	if (!proto_available(IPPROTO_ATCP))
+		SKIP_SETUP("atcp not available (module not loaded?)");
 	ASSERT_EQ(0, diag_module_load()) TH_LOG("cannot load mod/atcp_diag.ko");
-	ASSERT_EQ(0, ctl_net_setup(true));
+	ASSERT_EQ(0, net_setup(NULL));
 
 	/* B: a listener; A <-> B: one established connection */
-	self->lfd = ns_listen(NS_B, PORT);
+	self->lfd = ns_listen(NS_B, IPPROTO_ATCP, PORT, 16);
 	ASSERT_GE(self->lfd, 0);
-	self->cli1 = ns_connect(NS_A, NS_B, PORT);
+	self->cli1 = ns_connect(NS_A, IPPROTO_ATCP, NS_B, PORT);
 	ASSERT_GE(self->cli1, 0);
 	self->srv1 = accept(self->lfd, NULL, NULL);
 	ASSERT_GE(self->srv1, 0);
 	self->cport1 = local_port(self->cli1);
 
 	/* a second one, closed by A first: A keeps a TIME_WAIT entry */
-	cli2 = ns_connect(NS_A, NS_B, PORT);
+	cli2 = ns_connect(NS_A, IPPROTO_ATCP, NS_B, PORT);
 	ASSERT_GE(cli2, 0);
 	srv2 = accept(self->lfd, NULL, NULL);
 	ASSERT_GE(srv2, 0);
@@ -52,7 +52,7 @@ FIXTURE_SETUP(diag)
 
 	/* a third one that cannot complete: B's SYN-ACKs are lost */
 	ASSERT_EQ(0, netem(NS_B, "loss 100%"));
-	self->cli3 = ns_socket(NS_A);
+	self->cli3 = ns_socket(NS_A, IPPROTO_ATCP);
 	ASSERT_GE(self->cli3, 0);
 	ASSERT_EQ(0, set_nonblock(self->cli3, true));
 	ASSERT_EQ(-1, connect_ns(self->cli3, NS_B, PORT));
@@ -77,7 +77,7 @@ FIXTURE_TEARDOWN(diag)
 	abort_close(self->srv1);
 	abort_close(self->cli3);
 	abort_close(self->lfd);
-	ctl_net_teardown();
+	net_teardown();
 }
 
 static void dump_log(struct __test_metadata *_metadata, const char *what,
@@ -214,12 +214,12 @@ TEST_F(diag, netns_isolation)
 
 	ASSERT_NE(NULL, l);
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	fd = ctl_ns_fd[NS_ROOT];
-	ctl_ns_fd[NS_ROOT] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	fd = net_fd[NS_ROOT];
+	net_fd[NS_ROOT] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	EXPECT_EQ(0, diag_dump(NS_ROOT, IPPROTO_ATCP, ALL, -1, -1, true, l));
 	EXPECT_EQ(0, l->n);
-	close(ctl_ns_fd[NS_ROOT]);
-	ctl_ns_fd[NS_ROOT] = fd;
+	close(net_fd[NS_ROOT]);
+	net_fd[NS_ROOT] = fd;
 	ASSERT_EQ(0, setns(me, CLONE_NEWNET));
 	close(me);
 
@@ -250,7 +250,7 @@ TEST_F(unload, zz_rmmod_atcp_diag)
 	EXPECT_EQ(0, access("/sys/module/atcp", F_OK));
 	EXPECT_EQ(0, system("rmmod atcp_diag"));
 	EXPECT_NE(0, access("/sys/module/atcp_diag", F_OK));
-	EXPECT_TRUE(atcp_available());
+	EXPECT_TRUE(proto_available(IPPROTO_ATCP));
 }
 
 TEST_HARNESS_MAIN

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Interoperation with Linux TCP: atcp in netns A, Linux TCP in netns B.
- * tc on veth_b renames IP protocol 253 <-> 6 (the recipe of
- * /work/shared/qemu-notes.md: ingress pedit 253->6 + csum ip; egress
- * csum ip and tcp, pedit 6->253, csum ip; no TSO/GSO, gso_max_segs 1), so
- * B's TCP talks to A's atcp.  netem loss on BOTH veths.
+ * tc on veth_b renames IP protocol 253 <-> 6 (tcp_speaks_253()), so B's
+ * TCP talks to A's atcp.  netem loss on BOTH veths.
  *
  * Every variant: the connection is made (atcp client -> TCP server, or
  * TCP client -> atcp server), both ends agree on SACK, timestamps and
@@ -59,46 +57,13 @@ FIXTURE_VARIANT_ADD(interop, tcp_to_atcp_tcp_nows) {
 	.tcp_client = true, .sysctl = "net/ipv4/tcp_window_scaling", .off_ns = NS_B,
 	.want_opts = ALL_OPTS & ~ATCPI_OPT_WSCALE, .loss = "loss 1%" };
 
-/* Linux TCP in B speaks protocol 253 on the wire. */
-static int rewrite_b(void)
-{
-	return ns_sh(NS_B,
-		"ethtool -K %1$s tso off gso off gro off tx off >/dev/null 2>&1; "
-		"ip link set dev %1$s gso_max_segs 1 && "
-		"tc qdisc add dev %1$s clsact && "
-		"tc filter add dev %1$s ingress protocol ip prio 1 u32 "
-		"  match ip protocol 253 0xff "
-		"  action pedit ex munge ip protocol set 6 pipe action csum ip && "
-		"tc filter add dev %1$s egress protocol ip prio 1 u32 "
-		"  match ip protocol 6 0xff "
-		"  action csum ip and tcp pipe "
-		"  action pedit ex munge ip protocol set 253 pipe action csum ip",
-		DEV_B);
-}
-
-static size_t env_size(const char *name, size_t def)
-{
-	const char *s = getenv(name);
-	char *end;
-	size_t v;
-
-	if (!s || !*s)
-		return def;
-	v = strtoull(s, &end, 0);
-	if (*end == 'k' || *end == 'K')
-		v <<= 10;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20;
-	return v;
-}
-
 FIXTURE_SETUP(interop)
 {
 	self->lfd = self->a = self->b = -1;
 	if (!proto_available(IPPROTO_ATCP))
 		SKIP_SETUP("atcp not available (module not loaded?)");
 	ASSERT_EQ(0, net_setup(NULL));
-	ASSERT_EQ(0, rewrite_b());
+	ASSERT_EQ(0, tcp_speaks_253(NS_B));	/* Linux TCP in B speaks protocol 253 */
 	/* shorter minimum RTO on both ends */
 	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 50));
 	ASSERT_EQ(0, ns_sh(NS_B, "ip route replace 10.23.0.0/24 dev %s rto_min 50ms", DEV_B));

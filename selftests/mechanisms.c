@@ -62,27 +62,6 @@ static int blackhole(int ns)
 	return netem(ns, "loss 100%");
 }
 
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
-/* Level of the protocol's own options: SOL_ATCP or IPPROTO_TCP. */
-static int sol(int proto)
-{
-	return proto == IPPROTO_ATCP ? SOL_ATCP : IPPROTO_TCP;
-}
-
 /* Timestamp option of a captured header: TSval in *tsval; 0 if present. */
 static int hdr_tsval(const struct seen_seg *s, uint32_t *tsval)
 {
@@ -251,28 +230,10 @@ TEST_F_TIMEOUT(mech, zero_window, 60)
 	struct conn_xinfo x;
 	struct seen_seg s;
 	long t0;
-	int lfd;
 
 	ASSERT_EQ(0, fast_rto(proto, 50));
 	/* small receive buffer on the listener: the child inherits it */
-	/*
-	 * A window left below one MSS for a whole RTO draws a persist probe
-	 * carrying what fits (TCP does the same): a long RTO keeps probes out
-	 * of this test even when a loaded machine delays the reader.
-	 */
-	ASSERT_EQ(0, fast_rto(proto, 1000));
-	lfd = ns_bound_socket(NS_B, proto, PORT);
-	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, set_int(lfd, SOL_SOCKET, SO_RCVBUF, 32768));
-	ASSERT_EQ(0, listen(lfd, 4));
-	self->c.proto = proto;
-	self->c.lfd = lfd;
-	self->c.cli = ns_connect(NS_A, proto, NS_B, PORT);
-	ASSERT_LE(0, self->c.cli);
-	self->c.srv = accept(lfd, NULL, NULL);
-	ASSERT_LE(0, self->c.srv);
-	self->c.cport = local_port(self->c.cli);
-	self->c.port = PORT;
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
 	self->raw_b = raw_open(NS_B, proto);
 	ASSERT_LE(0, self->raw_b);
 
@@ -335,7 +296,7 @@ TEST_F_TIMEOUT(mech, zero_window, 60)
  */
 TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 {
-	int proto = variant->proto, lfd, small_segs = 0, small_moves = 0, segs = 0, acks = 0;
+	int proto = variant->proto, small_segs = 0, small_moves = 0, segs = 0, acks = 0;
 	static uint8_t buf[1 << 16];
 	struct conn_xinfo xs, xc;
 	uint32_t edge = 0, rcvbuf, thresh;
@@ -350,18 +311,7 @@ TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 	 * of this test even when a loaded machine delays the reader.
 	 */
 	ASSERT_EQ(0, fast_rto(proto, 1000));
-	lfd = ns_bound_socket(NS_B, proto, PORT);
-	ASSERT_LE(0, lfd);
-	ASSERT_EQ(0, set_int(lfd, SOL_SOCKET, SO_RCVBUF, 32768));
-	ASSERT_EQ(0, listen(lfd, 4));
-	self->c.proto = proto;
-	self->c.lfd = lfd;
-	self->c.port = PORT;
-	self->c.cli = ns_connect(NS_A, proto, NS_B, PORT);
-	ASSERT_LE(0, self->c.cli);
-	self->c.srv = accept(lfd, NULL, NULL);
-	ASSERT_LE(0, self->c.srv);
-	self->c.cport = local_port(self->c.cli);
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
 	ASSERT_EQ(0, sock_xinfo(self->c.srv, &xs));
 	ASSERT_EQ(0, sock_xinfo(self->c.cli, &xc));
 	rcvbuf = get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF);

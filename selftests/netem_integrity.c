@@ -82,24 +82,6 @@ NETEM_VARIANT(rate);
 NETEM_VARIANT(all);
 NETEM_VARIANT(par32);
 
-static size_t env_size(const char *name, size_t def)
-{
-	const char *s = getenv(name);
-	char *end;
-	size_t v;
-
-	if (!s || !*s)
-		return def;
-	v = strtoull(s, &end, 0);
-	if (*end == 'k' || *end == 'K')
-		v <<= 10;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20;
-	else if (*end == 'g' || *end == 'G')
-		v <<= 30;
-	return v;
-}
-
 FIXTURE_SETUP(netem)
 {
 	int i;

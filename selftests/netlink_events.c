@@ -33,9 +33,9 @@ FIXTURE_SETUP(ev)
 {
 	int i, cfd;
 
-	if (!atcp_available())
-		CTL_SKIP_SETUP("atcp not available (module not loaded?)");
-	ASSERT_EQ(0, ctl_net_setup(true));
+	if (!proto_available(IPPROTO_ATCP))
+		SKIP_SETUP("atcp not available (module not loaded?)");
+	ASSERT_EQ(0, net_setup(NULL));
 	for (i = NS_A; i <= NS_B; i++) {
 		ASSERT_EQ(0, ns_sysctl_set_int(i, "net/atcp/msl_ms", MSL_MS));
 		self->genl[i] = nl_socket_ns(i, NETLINK_GENERIC);
@@ -61,7 +61,7 @@ FIXTURE_SETUP(ev)
 
 FIXTURE_TEARDOWN(ev)
 {
-	ctl_net_teardown();
+	net_teardown();
 }
 
 static int64_t delta(const struct genl_stats *a, const struct genl_stats *b, uint32_t id)
@@ -156,9 +156,9 @@ TEST_F(ev, lifecycle)
 	unsigned int i;
 	char byte;
 
-	lfd = ns_listen(NS_B, PORT);
+	lfd = ns_listen(NS_B, IPPROTO_ATCP, PORT, 16);
 	ASSERT_GE(lfd, 0);
-	cli = ns_connect(NS_A, NS_B, PORT);
+	cli = ns_connect(NS_A, IPPROTO_ATCP, NS_B, PORT);
 	ASSERT_GE(cli, 0);
 	srv = accept(lfd, NULL, NULL);
 	ASSERT_GE(srv, 0);
@@ -239,12 +239,12 @@ TEST_F(ev, lifecycle)
 static char *proc_in(int nsfd, const char *file)
 {
 	char *buf = NULL;
-	int fd = ctl_ns_fd[NS_A];
+	int fd = net_fd[NS_A];
 
 	/* borrow slot A to enter C */
-	ctl_ns_fd[NS_A] = nsfd;
+	net_fd[NS_A] = nsfd;
 	buf = ns_proc_net(NS_A, file);
-	ctl_ns_fd[NS_A] = fd;
+	net_fd[NS_A] = fd;
 	return buf;
 }
 
@@ -255,9 +255,9 @@ TEST_F(ev, proc_snmp)
 	char *snmp, *hdr, *val, *edges_h, *edges_v, *save1, *save2, *h, *v;
 	int lfd, cli, srv, checked = 0;
 
-	lfd = ns_listen(NS_B, PORT);
+	lfd = ns_listen(NS_B, IPPROTO_ATCP, PORT, 16);
 	ASSERT_GE(lfd, 0);
-	cli = ns_connect(NS_A, NS_B, PORT);
+	cli = ns_connect(NS_A, IPPROTO_ATCP, NS_B, PORT);
 	ASSERT_GE(cli, 0);
 	srv = accept(lfd, NULL, NULL);
 	ASSERT_GE(srv, 0);

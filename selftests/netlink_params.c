@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -23,9 +24,9 @@ FIXTURE_SETUP(params)
 {
 	int i;
 
-	if (!atcp_available())
-		CTL_SKIP_SETUP("atcp not available (module not loaded?)");
-	ASSERT_EQ(0, ctl_net_setup(false));
+	if (!proto_available(IPPROTO_ATCP))
+		SKIP_SETUP("atcp not available (module not loaded?)");
+	ASSERT_EQ(0, net_ns_create());
 	for (i = NS_A; i <= NS_B; i++) {
 		self->fd[i] = nl_socket_ns(i, NETLINK_GENERIC);
 		ASSERT_GE(self->fd[i], 0);
@@ -37,7 +38,7 @@ FIXTURE_SETUP(params)
 
 FIXTURE_TEARDOWN(params)
 {
-	ctl_net_teardown();
+	net_teardown();
 }
 
 /* the sysctl file names of net.atcp in @ns */
@@ -166,7 +167,7 @@ static int sysctl_write_str(int ns, const char *name, const char *val)
 	snprintf(path, sizeof(path), "/proc/sys/net/atcp/%s", name);
 	if (ns_enter(ns))
 		return -errno;
-	ret = access(path, F_OK) ? -ENOENT : ctl_write_file(path, val);
+	ret = access(path, F_OK) ? -ENOENT : write_file(path, val);
 	ns_enter(NS_ROOT);
 	return ret;
 }
@@ -174,23 +175,9 @@ static int sysctl_write_str(int ns, const char *name, const char *val)
 static int sysctl_read_str(int ns, const char *name, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/atcp/%s", name);
-	if (ns_enter(ns))
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ns_enter(NS_ROOT);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	snprintf(path, sizeof(path), "net/atcp/%s", name);
+	return ns_sysctl_str(ns, path, buf, len);
 }
 
 /* congestion_control: the string tunable, through netlink and sysctl alike */
@@ -398,46 +385,127 @@ static int run_child(int (*fn)(void *), void *arg)
 	return WEXITSTATUS(status);
 }
 
-/*
- * exit codes: 0 ok, 1 get failed, 2 set not refused with EPERM, 3 setup,
- * 4 no user namespaces here (the test VM runs tests in a chroot, where
- * unshare(CLONE_NEWUSER) fails with EPERM)
- */
-static int unpriv_check(void *arg)
+/* Who a child becomes before it looks at the parameters of its netns. */
+enum who {
+	AS_USER,	/* uid 65534 */
+	AS_NOCAP,	/* root without any capability */
+	AS_ROOT_USERNS,	/* root in a new user namespace (not the netns' owner) */
+	AS_USER_USERNS,	/* uid 65534, root in a user namespace of its own */
+	AS_USER_OWNER,	/* ... which owns a new netns the child is in */
+	AS_OWNER_NOCAP,	/* ... and then drops its capabilities there */
+};
+
+/* child exit codes */
+enum {
+	CHILD_OK,
+	CHILD_READ,	/* a read (netlink or sysctl) failed */
+	CHILD_SET,	/* a write was not refused, or refused when it should work */
+	CHILD_SETUP,
+	CHILD_NO_USERNS,	/* no user namespaces in this environment */
+	CHILD_NOT_TCP,	/* the atcp sysctl allows what TCP's refuses, or the reverse */
+};
+
+/* uid 65534 with no supplementary groups (not even root's) */
+static int become_user(void)
 {
-	const char *how = arg;
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return -1;
+	/* a setuid process is not dumpable: its /proc/self files are root's */
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+/* unshare(@flags | CLONE_NEWUSER) mapping our uid and gid to root inside */
+static int new_userns(int flags)
+{
+	char map[32];
+
+	if (unshare(CLONE_NEWUSER | flags))
+		return errno == EPERM || errno == ENOSPC || errno == EINVAL ?
+		       CHILD_NO_USERNS : CHILD_SETUP;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned int)getuid());
+	if (write_file("/proc/self/uid_map", map) ||
+	    write_file("/proc/self/setgroups", "deny"))
+		return CHILD_SETUP;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned int)getgid());
+	return write_file("/proc/self/gid_map", map) ? CHILD_SETUP : CHILD_OK;
+}
+
+static int become(enum who who)
+{
+	int ret = CHILD_OK;
+
+	if (who >= AS_USER_USERNS || who == AS_USER)
+		if (become_user())
+			return CHILD_SETUP;
+	if (who == AS_NOCAP)
+		return drop_caps() ? CHILD_SETUP : CHILD_OK;
+	if (who == AS_ROOT_USERNS)
+		ret = unshare(CLONE_NEWUSER) ? errno == EPERM ? CHILD_NO_USERNS :
+		      CHILD_SETUP : CHILD_OK;
+	if (who == AS_USER_USERNS)
+		ret = new_userns(0);
+	if (who >= AS_USER_OWNER)
+		ret = new_userns(CLONE_NEWNET);
+	if (!ret && who == AS_OWNER_NOCAP && drop_caps())
+		ret = CHILD_SETUP;
+	return ret;
+}
+
+/*
+ * Read sysctl @name of the current netns, then write the value back
+ * (@val: write that instead).  Returns 0 when the read worked, with
+ * *@werr = 0 or the errno of the write.
+ */
+static int sysctl_rw(const char *name, const char *val, int *werr)
+{
+	char path[128], buf[64] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	*werr = -write_file(path, val ? val : buf);
+	return 0;
+}
+
+/*
+ * Read everything, try to set: netlink PARAM_SET must fail with EPERM,
+ * net.atcp.msl_ms must be exactly as writable as Linux TCP's per-netns
+ * net.ipv4.tcp_fin_timeout, and not writable at all by the unprivileged.
+ */
+static int read_not_set(void *arg)
+{
+	enum who who = (long)arg;
+	struct genl_params ps;
 	struct genl_fam fam;
 	struct genl_param p;
-	int fd, err;
+	int fd, ret, atcp_err, tcp_err;
 
-	if (!strcmp(how, "user")) {
-		/* an ordinary user */
-		if (setgid(65534) || setuid(65534))
-			return 3;
-	} else if (!strcmp(how, "nocap")) {
-		/* root without CAP_NET_ADMIN */
-		if (drop_caps())
-			return 3;
-	} else {
-		/* root of a new user namespace, which does not own this netns */
-		if (unshare(CLONE_NEWUSER))
-			return errno == EPERM ? 4 : 3;
-	}
+	ret = become(who);
+	if (ret)
+		return ret;
 	fd = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
 	if (fd < 0 || genl_resolve(fd, &fam))
-		return 3;
-	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value <= 0)
-		return 1;
-	{
-		struct genl_params ps;
-
-		if (genl_param_dump(fd, &fam, &ps) || ps.n < 5)
-			return 1;
-	}
-	err = genl_param_set(fd, &fam, "msl_ms", 1234);
-	if (err != -EPERM)
-		return 2;
-	return 0;
+		return CHILD_SETUP;
+	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value <= 0 ||
+	    genl_param_dump(fd, &fam, &ps) || ps.n < 5)
+		return CHILD_READ;
+	if (genl_param_set(fd, &fam, "msl_ms", 1234) != -EPERM)
+		return CHILD_SET;
+	if (sysctl_rw("net/atcp/msl_ms", NULL, &atcp_err) ||
+	    sysctl_rw("net/ipv4/tcp_fin_timeout", NULL, &tcp_err))
+		return CHILD_READ;
+	if (atcp_err != tcp_err)
+		return CHILD_NOT_TCP;
+	/* root's uid passes the sysctl file's mode, as it does for TCP */
+	if (who != AS_NOCAP && who != AS_ROOT_USERNS && !atcp_err)
+		return CHILD_SET;
+	return CHILD_OK;
 }
 
 /* Reads are open to everyone; writes need CAP_NET_ADMIN: EPERM otherwise. */
@@ -445,41 +513,81 @@ TEST_F(params, unprivileged_read_only)
 {
 	struct genl_param p;
 
-	/* the child runs in A */
-	int userns;
-
+	/* the children run in A */
 	ASSERT_EQ(0, ns_enter(NS_A));
-	EXPECT_EQ(0, run_child(unpriv_check, "user"));
-	EXPECT_EQ(0, run_child(unpriv_check, "nocap"));
-	userns = run_child(unpriv_check, "userns");
+	EXPECT_EQ(CHILD_OK, run_child(read_not_set, (void *)AS_USER));
+	EXPECT_EQ(CHILD_OK, run_child(read_not_set, (void *)AS_NOCAP));
 	ASSERT_EQ(0, ns_enter(NS_ROOT));
-	if (userns == 4)
-		TH_LOG("no user namespaces in this environment (chroot): userns case not run");
-	else
-		EXPECT_EQ(0, userns);
 	ASSERT_EQ(0, genl_param_get(self->fd[NS_A], &self->fam, "msl_ms", &p));
 	EXPECT_NE(1234, p.value);
 	EXPECT_EQ(p.value, sysctl_get(NS_A, "msl_ms"));
 }
 
+/* Run read_not_set(@who) in A; SKIP when there are no user namespaces. */
+#define USERNS_READ_ONLY(who) do {					\
+	int __ret;							\
+									\
+	ASSERT_EQ(0, ns_enter(NS_A));					\
+	__ret = run_child(read_not_set, (void *)(who));			\
+	ASSERT_EQ(0, ns_enter(NS_ROOT));				\
+	if (__ret == CHILD_NO_USERNS)					\
+		SKIP(return, "no user namespaces in this environment");\
+	EXPECT_EQ(CHILD_OK, __ret);					\
+	EXPECT_NE(1234, sysctl_get(NS_A, "msl_ms"));			\
+} while (0)
+
+/*
+ * Root of a user namespace that does not own the netns: netlink reads but
+ * may not set.  (Its uid is still root's: the sysctl files let it write,
+ * for TCP as for atcp.)
+ */
+TEST_F(params, root_userns_read_only)
+{
+	USERNS_READ_ONLY(AS_ROOT_USERNS);
+}
+
+/* An unprivileged user's user namespace reads but sets nothing, sysctl nor netlink. */
+TEST_F(params, user_userns_read_only)
+{
+	USERNS_READ_ONLY(AS_USER_USERNS);
+}
+
+/*
+ * In a netns owned by an unprivileged user namespace, a process of that
+ * namespace without CAP_NET_ADMIN reads but sets nothing either.
+ */
+TEST_F(params, userns_owner_nocap_read_only)
+{
+	USERNS_READ_ONLY(AS_OWNER_NOCAP);
+}
+
+/* The owner of a new netns sets its parameters, through netlink and sysctl, as for TCP. */
 static int userns_owner_check(void *arg)
 {
 	struct genl_fam fam;
 	struct genl_param p;
-	int fd;
+	int fd, ret, err;
 
 	(void)arg;
-	/* a user namespace with its own network namespace administers that one */
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-		return errno == EPERM ? 4 : 3;
+	ret = become(AS_USER_OWNER);
+	if (ret)
+		return ret;
 	fd = nl_socket_ns(NS_ROOT, NETLINK_GENERIC);
 	if (fd < 0 || genl_resolve(fd, &fam))
-		return 3;
+		return CHILD_SETUP;
 	if (genl_param_set(fd, &fam, "msl_ms", 4321))
-		return 2;
+		return CHILD_SET;
 	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value != 4321)
-		return 1;
-	return 0;
+		return CHILD_READ;
+	if (sysctl_rw("net/ipv4/tcp_fin_timeout", "17", &err) || err)
+		return CHILD_NOT_TCP;
+	if (sysctl_rw("net/atcp/msl_ms", "4322", &err))
+		return CHILD_READ;
+	if (err)
+		return CHILD_SET;
+	if (genl_param_get(fd, &fam, "msl_ms", &p) || p.value != 4322)
+		return CHILD_READ;
+	return CHILD_OK;
 }
 
 /* CAP_NET_ADMIN in the user namespace that owns the netns is enough. */
@@ -487,11 +595,13 @@ TEST_F(params, userns_owner_may_set)
 {
 	int ret = run_child(userns_owner_check, NULL);
 
-	if (ret == 4)
-		SKIP(return, "no user namespaces in this environment (chroot)");
-	EXPECT_EQ(0, ret);
+	if (ret == CHILD_NO_USERNS)
+		SKIP(return, "no user namespaces in this environment");
+	EXPECT_EQ(CHILD_OK, ret);
 	/* and it did not touch any other namespace */
 	EXPECT_NE(4321, sysctl_get(NS_A, "msl_ms"));
+	EXPECT_NE(4322, sysctl_get(NS_A, "msl_ms"));
+	EXPECT_NE(4322, sysctl_get(NS_ROOT, "msl_ms"));
 }
 
 TEST_HARNESS_MAIN

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/net/atcp has /proc/net/tcp's format and content: the same header,
- * one line per socket with the same fields for LISTEN (accept queue in
- * rx_queue), ESTABLISHED (unread bytes in rx_queue, unacknowledged in
- * tx_queue), request (SYN_RECV, no inode) and TIME_WAIT (no inode)
- * entries, the socket's inode, and one file per namespace.
+ * every line padded to 149 characters, one line per socket with the same
+ * fields for LISTEN (accept queue in rx_queue), ESTABLISHED (unread bytes
+ * in rx_queue, unacknowledged in tx_queue), request (SYN_RECV, no inode)
+ * and TIME_WAIT (no inode) entries, the socket's inode, and one file per
+ * namespace.  The timer columns: "tr" (1 retransmission, 2 keepalive,
+ * 3 TIME_WAIT, 4 zero-window probe), "tm->when" in clock ticks (USER_HZ,
+ * 100 a second) and "retrnsmt" (retransmissions; SYN-ACKs of a request).
  */
 #include "atcp_lib.h"
 
 #define PORT	5007
+#define WIDTH	149	/* /proc/net/tcp pads every line to this */
+#define HZ_USER	100	/* clock ticks a second in tm->when */
 
 FIXTURE(procnet) {
 	struct conn c;
@@ -78,8 +83,8 @@ TEST_F(procnet, header_as_tcp)
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(hdr, sizeof(hdr), f));
 	fclose(f);
-	if (strcmp(tcp_hdr, hdr))
-		TH_LOG("header padding differs: %zu vs %zu bytes", strlen(tcp_hdr), strlen(hdr));
+	ASSERT_EQ(WIDTH + 1, strlen(tcp_hdr));
+	ASSERT_EQ(strlen(tcp_hdr), strlen(hdr));
 	rtrim(tcp_hdr);
 	rtrim(hdr);
 	ASSERT_STREQ(tcp_hdr, hdr);
@@ -101,6 +106,11 @@ TEST_F(procnet, listen_entry)
 	ASSERT_ADDRS(e, NS_B, -1);
 	ASSERT_EQ(inode_of(lfd), e.inode);
 	ASSERT_EQ(0, e.rx_queue);
+	ASSERT_EQ(WIDTH, e.width);
+	/* no timer */
+	ASSERT_EQ(0, e.tr);
+	ASSERT_EQ(0, e.when);
+	ASSERT_EQ(0, e.retrnsmt);
 
 	/* two connections waiting in the accept queue */
 	for (i = 0; i < 2; i++) {
@@ -135,6 +145,11 @@ TEST_F(procnet, established_entries)
 	ASSERT_EQ(inode_of(self->c.cli), ea.inode);
 	ASSERT_EQ(inode_of(self->c.srv), eb.inode);
 	ASSERT_NE(0, ea.inode);
+	ASSERT_EQ(WIDTH, ea.width);
+	ASSERT_EQ(WIDTH, eb.width);
+	/* idle, no keepalive: no timer */
+	ASSERT_EQ(0, ea.tr);
+	ASSERT_EQ(0, eb.tr);
 
 	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
 	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_B, proto, PORT, self->c.cport, &eb) &&
@@ -171,6 +186,15 @@ TEST_F(procnet, request_entry)
 	ASSERT_EQ(TCP_SYN_RECV, e.st);
 	ASSERT_ADDRS(e, NS_B, NS_A);
 	ASSERT_EQ(0, e.inode);
+	ASSERT_EQ(WIDTH, e.width);
+	/* the SYN-ACK timer (1 s at first), then retransmitted SYN-ACKs */
+	ASSERT_EQ(1, e.tr);
+	ASSERT_GE(HZ_USER, e.when);
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_B, proto, PORT, local_port(cli), &e) &&
+			       e.retrnsmt >= 1, 3000)) TH_LOG("retrnsmt %u", e.retrnsmt);
+	ASSERT_EQ(1, e.tr);
+	ASSERT_LT(0, e.when);
+	ASSERT_GE(2 * HZ_USER, e.when);
 	/* still the listener too */
 	ASSERT_EQ(1, proc_count(NS_B, proto, TCP_LISTEN, PORT, 0));
 }
@@ -195,8 +219,82 @@ TEST_F(procnet, time_wait_entry)
 	ASSERT_EQ(0, e.inode);
 	ASSERT_EQ(0, e.rx_queue);
 	ASSERT_EQ(0, e.tx_queue);
+	ASSERT_EQ(WIDTH, e.width);
+	/* 60 s (TCP's TIME_WAIT; atcp's 2 MSL with the default msl_ms) in clock ticks */
+	ASSERT_EQ(3, e.tr);
+	ASSERT_LT(55 * HZ_USER, e.when);
+	ASSERT_GE(60 * HZ_USER, e.when);
+	ASSERT_EQ(0, e.retrnsmt);
 	/* B closed after A's FIN: nothing left there but the listener */
 	ASSERT_TRUE(WAIT_UNTIL(proc_count(NS_B, proto, ANY, ANY, ANY) == 1, SOON_MS));
+}
+
+/* SO_KEEPALIVE: the keepalive timer (tr 2) counts down the idle time */
+TEST_F(procnet, keepalive_timer)
+{
+	int proto = variant->proto;
+	struct proc_entry e;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_KEEPIDLE, 30));
+	ASSERT_EQ(0, set_int(self->c.cli, SOL_SOCKET, SO_KEEPALIVE, 1));
+	ASSERT_EQ(0, proc_find(NS_A, proto, self->c.cport, PORT, &e));
+	ASSERT_EQ(2, e.tr);
+	ASSERT_LT(25 * HZ_USER, e.when);
+	ASSERT_GE(30 * HZ_USER, e.when);
+	ASSERT_EQ(0, e.retrnsmt);
+	ASSERT_EQ(0, e.timeout);
+	ASSERT_EQ(WIDTH, e.width);
+	/* the other end has none */
+	ASSERT_EQ(0, proc_find(NS_B, proto, PORT, self->c.cport, &e));
+	ASSERT_EQ(0, e.tr);
+}
+
+/* Data into a black hole: the retransmission timer (tr 1) and its count */
+TEST_F(procnet, retransmit_timer)
+{
+	int proto = variant->proto;
+	struct proc_entry e;
+	char buf[1000] = { 0 };
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, netem(NS_A, "loss 100%"));
+	ASSERT_EQ(sizeof(buf), send(self->c.cli, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, proc_find(NS_A, proto, self->c.cport, PORT, &e));
+	ASSERT_EQ(1, e.tr);
+	ASSERT_EQ(sizeof(buf), e.tx_queue);
+	ASSERT_TRUE(WAIT_UNTIL(!proc_find(NS_A, proto, self->c.cport, PORT, &e) &&
+			       e.retrnsmt >= 2, 5000)) TH_LOG("retrnsmt %u", e.retrnsmt);
+	ASSERT_EQ(1, e.tr);
+	ASSERT_LT(0, e.when);
+	/* backed off twice from at least 200 ms, at most 120 s (TCP_RTO_MAX) */
+	ASSERT_GE(120 * HZ_USER, e.when);
+	ASSERT_EQ(WIDTH, e.width);
+	netem(NS_A, NULL);
+}
+
+/* A reader that does not read: the sender's zero-window probe timer (tr 4) */
+TEST_F(procnet, zero_window_timer)
+{
+	int proto = variant->proto, tries;
+	static char buf[1 << 16];
+	struct proc_entry e;
+
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
+	set_nonblock(self->c.cli, true);
+	for (tries = 0; tries < 100; tries++) {
+		if (send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL) > 0)
+			continue;
+		ASSERT_EQ(EAGAIN, errno);
+		if (WAIT_UNTIL(!proc_find(NS_A, proto, self->c.cport, PORT, &e) && e.tr == 4,
+			       500))
+			break;
+	}
+	ASSERT_EQ(4, e.tr) proc_dump(NS_A, proto);
+	ASSERT_LT(0, e.when);
+	ASSERT_GE(120 * HZ_USER, e.when);
+	ASSERT_LT(0, e.tx_queue);
+	ASSERT_EQ(WIDTH, e.width);
 }
 
 TEST_HARNESS_MAIN

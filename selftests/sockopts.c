@@ -33,21 +33,6 @@ FIXTURE_TEARDOWN(api)
 	net_teardown();
 }
 
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
 /* setsockopt's errno (0 on success) */
 static int set_err(int fd, int level, int opt, int val)
 {
