@@ -195,6 +195,8 @@ enum atcp_stat_id {
 	ATCP_STAT_PAWSDROPS,		/* segments dropped by PAWS (RFC 7323) */
 	ATCP_STAT_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT now */
 	ATCP_STAT_CURRTIMEWAIT,		/* gauge: TIME_WAIT entries now */
+	ATCP_STAT_OFOQUEUE,		/* segments queued out of order */
+	ATCP_STAT_OFOMERGE,		/* queued segments coalesced into a neighbour */
 	__ATCP_STAT_MAX,
 };
 
