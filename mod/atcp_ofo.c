@@ -52,15 +52,25 @@ static void atcp_ofo_unlink(struct atcp_sock *as, struct sk_buff *skb)
 	skb->dev = NULL;
 }
 
-/* Report [start, end) as a duplicate; only the first one of an insertion. */
+/*
+ * Report [start, end) as a duplicate.  Within one insertion the duplicate
+ * ranges come in sequence order; one that meets the block reported so far
+ * extends it, a later one after a gap is left out (one D-SACK block).
+ */
 static void atcp_ofo_dsack(struct atcp_sock *as, bool *reported, u32 start, u32 end)
 {
-	if (*reported || !as->sack_ok)
+	struct atcp_sack_block *d = &as->dsack;
+
+	if (!as->sack_ok)
 		return;
-	as->dsack.start = start;
-	as->dsack.end = end;
-	as->dsack_pending = true;
-	*reported = true;
+	if (!*reported) {
+		d->start = start;
+		d->end = end;
+		as->dsack_pending = true;
+		*reported = true;
+	} else if (!atcp_seq_after(start, d->end) && atcp_seq_after(end, d->end)) {
+		d->end = end;
+	}
 }
 
 /* Cut @skb so that it ends at @seq; false for a FIN or when memory is short. */
