@@ -18,7 +18,8 @@
  *                     queued out of order (and merged by atcp, OfoMerge), the
  *                     stream arrives intact
  *  ooo_overlap        overlapping segments beyond a hole: D-SACK for what
- *                     was there already, one SACK block, exact reassembly
+ *                     was there already, one SACK block, exact reassembly,
+ *                     an out-of-order FIN
  *  nagle              small writes coalesce unless NODELAY; CORK and
  *                     MSG_MORE hold partial segments
  *  delayed_ack        receiver sends fewer ACKs than it gets data segments
@@ -637,8 +638,11 @@ TEST_F_TIMEOUT(mech, ooo_coalesce, 60)
 	TH_LOG("%lld segments queued out of order, %lld of them merged", ofo1 - ofo0,
 	       merge1 - merge0);
 	ns_sh(NS_A, "tc -s filter show dev %s parent 1: | grep -E 'dropped' >&2", DEV_A);
-	/* at least the three a fast retransmission needs */
-	EXPECT_LE(ofo0 + 3, ofo1);
+	/*
+	 * Linux TCP may repair the hole early (RACK, TLP); atcp waits for three
+	 * SACKed segments (RFC 6675), which then meet and are merged.
+	 */
+	EXPECT_LT(ofo0, ofo1);
 	if (proto == IPPROTO_ATCP)
 		EXPECT_LE(merge0 + 2, merge1);
 }
@@ -646,8 +650,9 @@ TEST_F_TIMEOUT(mech, ooo_coalesce, 60)
 /*
  * Overlapping out-of-order data, injected beyond a 100-byte hole.  Offsets
  * are from rcv_nxt; each step gives the D-SACK expected first (RFC 2883,
- * none if 0-0) and then the block of the latest arrival (RFC 2018).  When
- * the hole fills, the 400 bytes are delivered once and exactly.
+ * none if 0-0) and then the block of the latest arrival (RFC 2018).  A
+ * FIN, out of order too, ends the block.  When the hole fills, the 450
+ * bytes are delivered once and exactly, then the end of the stream.
  */
 TEST_F(mech, ooo_overlap)
 {
@@ -662,7 +667,8 @@ TEST_F(mech, ooo_overlap)
 	};
 	int proto = variant->proto, nblk = 0, i, inq = -1;
 	uint32_t seq, ack, tsval, blk[4][2];
-	uint8_t want[400], got[400], pkt[600];
+	uint8_t want[450], got[450], pkt[600];
+	uint16_t csum;
 	struct seen_seg s;
 	size_t n;
 
@@ -703,14 +709,35 @@ TEST_F(mech, ooo_overlap)
 		EXPECT_EQ(seq + step[i].blk_start, blk[first][0]);
 		EXPECT_EQ(seq + step[i].blk_end, blk[first][1]);
 	}
-	/* the hole: everything up to 400 is in order now */
+	/* the last 50 bytes with a FIN, still beyond the hole: the FIN is in the SACK block */
+	raw_drain(self->raw_a);
+	n = build_inject(&self->c, seq + 400, ack, tsval, want + 400, 50, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	pkt[13] |= SEG_FIN;
+	memset(pkt + 16, 0, 2);
+	csum = tcp_csum(ns_inaddr(NS_A), ns_inaddr(NS_B), pkt, n);
+	memcpy(pkt + 16, &csum, 2);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	nblk = 0;
+	while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 1000)) {
+		nblk = hdr_sack(&s, blk);
+		if (nblk)
+			break;
+	}
+	ASSERT_LT(0, nblk) TH_LOG("FIN: no ACK with SACK blocks");
+	EXPECT_EQ(seq + 100, blk[0][0]);
+	EXPECT_EQ(seq + 451, blk[0][1]);
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+
+	/* the hole: everything up to the FIN is in order now */
 	n = build_inject(&self->c, seq, ack, tsval, want, 100, pkt, sizeof(pkt));
 	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
 	ASSERT_EQ(0, recv_all(self->c.srv, got, sizeof(got)));
 	EXPECT_EQ(0, memcmp(want, got, sizeof(got))) TH_LOG("reassembled data differs");
-	sleep_ms(50);
+	EXPECT_EQ(0, recv(self->c.srv, got, sizeof(got), 0)) TH_LOG("no end of stream after the data");
 	ASSERT_EQ(0, ioctl(self->c.srv, SIOCINQ, &inq));
 	EXPECT_EQ(0, inq) TH_LOG("%d bytes more than were sent", inq);
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 }
 
 #define NWRITES 8
