@@ -269,7 +269,8 @@ struct atcp_sock {
 	u16			unacked_segs;	/* data segments not yet acknowledged */
 	bool			ack_pending;
 	u8			quickack;	/* segments to ACK at once */
-	struct sk_buff_head	ooo_queue;	/* out of order, sorted by seq */
+	struct rb_root		ooo_queue;	/* out of order, keyed by seq (atcp_ofo.c) */
+	struct sk_buff		*ooo_last_skb;	/* highest node of ooo_queue */
 	u32			ooo_last_seq;	/* seq of the latest out-of-order arrival */
 	struct atcp_sack_block	dsack;		/* duplicate to report (RFC 2883) */
 	bool			dsack_pending;
@@ -366,6 +367,8 @@ enum atcp_mib_field {
 	ATCP_MIB_RCVBUFDROPS,
 	ATCP_MIB_NOSOCKET,
 	ATCP_MIB_PAWSDROPS,
+	ATCP_MIB_OFOQUEUE,	/* segments put in the out-of-order queue */
+	ATCP_MIB_OFOMERGE,	/* of those, appended to the data of a neighbour */
 	ATCP_MIB_CURRESTAB,	/* gauge (+1/-1), kept by atcp_nl_state_change() */
 	ATCP_MIB_TWOVERFLOW,	/* no TIME_WAIT entry: max_tw_buckets reached */
 	ATCP_MIB_TWRECYCLED,	/* TIME_WAIT entries taken over by connect() */
@@ -508,6 +511,17 @@ int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
 bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
+
+/* atcp_ofo.c */
+static inline bool atcp_ofo_empty(const struct atcp_sock *as)
+{
+	return RB_EMPTY_ROOT(&as->ooo_queue);
+}
+
+void atcp_ofo_init(struct atcp_sock *as);
+void atcp_ofo_purge(struct sock *sk);
+void atcp_ofo_insert(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *atcp_ofo_pop_ready(struct sock *sk);
 
 /* atcp_output.c */
 u16 atcp_mss_for_mtu(u32 mtu);

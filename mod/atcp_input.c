@@ -267,11 +267,9 @@ static bool atcp_fin_acked(struct sock *sk)
 /* The peer's FIN is next in sequence (RFC 9293 3.10.7.4 eighth check). */
 static void atcp_fin(struct sock *sk)
 {
-	struct atcp_sock *as = atcp_sk(sk);
-
 	sk->sk_shutdown |= RCV_SHUTDOWN;
 	sock_set_flag(sk, SOCK_DONE);
-	skb_queue_purge(&as->ooo_queue);
+	atcp_ofo_purge(sk);
 
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
@@ -326,44 +324,14 @@ static bool atcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	return fin;
 }
 
-static void atcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
-{
-	struct atcp_sock *as = atcp_sk(sk);
-	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-	struct sk_buff *pos;
-
-	skb_queue_reverse_walk(&as->ooo_queue, pos) {
-		struct atcp_skb_cb *pcb = ATCP_SKB_CB(pos);
-
-		if (!atcp_seq_before(cb->seq, pcb->seq)) {
-			if (!atcp_seq_after(cb->end_seq, pcb->end_seq)) {
-				kfree_skb(skb);		/* already have all of it */
-				return;
-			}
-			__skb_queue_after(&as->ooo_queue, pos, skb);
-			return;
-		}
-	}
-	__skb_queue_head(&as->ooo_queue, skb);
-}
-
 /* Pull segments that became in-order out of the out-of-order queue. */
 static bool atcp_ooo_drain(struct sock *sk)
 {
-	struct atcp_sock *as = atcp_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&as->ooo_queue))) {
-		if (atcp_seq_after(ATCP_SKB_CB(skb)->seq, as->rcv_nxt))
-			break;
-		__skb_unlink(skb, &as->ooo_queue);
-		if (!atcp_seq_after(ATCP_SKB_CB(skb)->end_seq, as->rcv_nxt)) {
-			kfree_skb(skb);
-			continue;
-		}
+	while ((skb = atcp_ofo_pop_ready(sk)))
 		if (atcp_queue_in_order(sk, skb))
 			return true;
-	}
 	return false;
 }
 
@@ -403,13 +371,13 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		/* a hole before it: keep it and tell the sender at once */
 		as->ooo_last_seq = cb->seq;
 		as->quickack = ATCP_QUICKACK_SEGS;
-		atcp_ooo_insert(sk, skb);
+		atcp_ofo_insert(sk, skb);
 		atcp_send_ack(sk);
 		return;
 	}
 
 	fin = atcp_queue_in_order(sk, skb);
-	if (!fin && !skb_queue_empty(&as->ooo_queue)) {
+	if (!fin && !atcp_ofo_empty(as)) {
 		fin = atcp_ooo_drain(sk);
 		as->ack_pending = true;
 	}
@@ -417,7 +385,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		sk->sk_data_ready(sk);
 	if (fin)
 		atcp_fin(sk);
-	else if (as->ack_pending || !skb_queue_empty(&as->ooo_queue))
+	else if (as->ack_pending || !atcp_ofo_empty(as))
 		atcp_send_ack(sk);
 	else
 		atcp_schedule_ack(sk);

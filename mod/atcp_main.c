@@ -88,7 +88,7 @@ static void atcp_purge_queues(struct sock *sk)
 {
 	atcp_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&atcp_sk(sk)->ooo_queue);
+	atcp_ofo_purge(sk);
 }
 
 /* Free an orphaned socket that reached CLOSE; drops the socket's own reference. */
@@ -124,7 +124,7 @@ void atcp_init_sock_common(struct sock *sk)
 	INIT_LIST_HEAD(&as->accept_queue);
 	INIT_LIST_HEAD(&as->accept_node);
 	INIT_LIST_HEAD(&as->requests);
-	skb_queue_head_init(&as->ooo_queue);
+	atcp_ofo_init(as);
 	atcp_init_timers(sk);
 	as->ent.kind = ATCP_ENT_SOCK;
 	as->rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_initial_ms));

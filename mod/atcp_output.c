@@ -121,42 +121,53 @@ static unsigned int atcp_write_options(__be32 *ptr, const struct atcp_optspec *o
 
 /*
  * SACK blocks for an ACK (RFC 2018 4): a pending D-SACK first (RFC 2883),
- * then the block holding the latest out-of-order arrival, then the others.
+ * then the block holding the latest out-of-order arrival, then the others
+ * from the highest down.  Queued segments that meet or overlap form one
+ * block; only the lowest ranges are collected, but the latest arrival's
+ * block is found wherever it lies.
  */
 static unsigned int atcp_sack_blocks(struct atcp_sock *as, struct atcp_sack_block *out,
 				     unsigned int max)
 {
-	struct atcp_sack_block ranges[ATCP_MAX_SACKS + 4];
-	unsigned int n = 0, nr = 0, i, first = 0;
+	struct atcp_sack_block ranges[ATCP_MAX_SACKS + 4], cur = { }, latest = { };
+	unsigned int n = 0, nr = 0, i;
+	bool have_cur = false, have_latest = false;
 	struct sk_buff *skb;
 
 	if (as->dsack_pending) {
 		out[n++] = as->dsack;
 		as->dsack_pending = false;
 	}
-	skb_queue_walk(&as->ooo_queue, skb) {
-		u32 seq = ATCP_SKB_CB(skb)->seq, end = ATCP_SKB_CB(skb)->end_seq;
+	for (skb = skb_rb_first(&as->ooo_queue);; skb = skb_rb_next(skb)) {
+		u32 seq = skb ? ATCP_SKB_CB(skb)->seq : 0, end = skb ? ATCP_SKB_CB(skb)->end_seq : 0;
 
-		if (nr && !atcp_seq_after(seq, ranges[nr - 1].end)) {
-			if (atcp_seq_after(end, ranges[nr - 1].end))
-				ranges[nr - 1].end = end;
+		if (skb && have_cur && !atcp_seq_after(seq, cur.end)) {
+			if (atcp_seq_after(end, cur.end))
+				cur.end = end;
 			continue;
 		}
-		if (nr == ARRAY_SIZE(ranges))
+		/* @cur is complete */
+		if (have_cur) {
+			bool is_latest = !atcp_seq_before(as->ooo_last_seq, cur.start) &&
+					 atcp_seq_before(as->ooo_last_seq, cur.end);
+
+			if (is_latest) {
+				latest = cur;
+				have_latest = true;
+			} else if (nr < ARRAY_SIZE(ranges)) {
+				ranges[nr++] = cur;
+			}
+		}
+		if (!skb)
 			break;
-		ranges[nr].start = seq;
-		ranges[nr].end = end;
-		nr++;
+		cur.start = seq;
+		cur.end = end;
+		have_cur = true;
 	}
-	for (i = 0; i < nr; i++)
-		if (!atcp_seq_before(as->ooo_last_seq, ranges[i].start) &&
-		    atcp_seq_before(as->ooo_last_seq, ranges[i].end))
-			first = i;
-	if (nr && n < max)
-		out[n++] = ranges[first];
+	if (have_latest && n < max)
+		out[n++] = latest;
 	for (i = nr; i-- > 0 && n < max;)
-		if (i != first)
-			out[n++] = ranges[i];
+		out[n++] = ranges[i];
 	return n;
 }
 
@@ -220,7 +231,7 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 		o.tsecr = (flags & ATCPHDR_ACK) ? as->ts_recent : 0;
 	}
 	if (as->sack_ok && !(flags & (ATCPHDR_SYN | ATCPHDR_FIN | ATCPHDR_RST)) && !oskb->len &&
-	    (as->dsack_pending || !skb_queue_empty(&as->ooo_queue))) {
+	    (as->dsack_pending || !atcp_ofo_empty(as))) {
 		o.sacks = sacks;
 		o.num_sacks = atcp_sack_blocks(as, sacks, ATCP_MAX_SACKS - as->ts_ok);
 	}

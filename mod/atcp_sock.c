@@ -138,7 +138,7 @@ int atcp_disconnect(struct sock *sk, int flags)
 	atcp_clear_timers(sk);
 	atcp_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&atcp_sk(sk)->ooo_queue);
+	atcp_ofo_purge(sk);
 	inet->inet_dport = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		inet_reset_saddr(sk);

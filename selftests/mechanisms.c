@@ -13,6 +13,13 @@
  *  paws               a segment with an old TSval is dropped, counted
  *                     (PAWSEstab), its data not delivered, connection fine
  *  sack_hole          a segment beyond a hole draws an ACK with that block
+ *  dsack              a duplicate of received data is reported (RFC 2883)
+ *  ooo_coalesce       one drop in a bulk transfer: the segments behind it are
+ *                     queued out of order (and merged by atcp, OfoMerge), the
+ *                     stream arrives intact
+ *  ooo_overlap        overlapping segments beyond a hole: D-SACK for what
+ *                     was there already, one SACK block, exact reassembly,
+ *                     an out-of-order FIN
  *  nagle              small writes coalesce unless NODELAY; CORK and
  *                     MSG_MORE hold partial segments
  *  delayed_ack        receiver sends fewer ACKs than it gets data segments
@@ -122,6 +129,24 @@ static int hdr_sack(const struct seen_seg *s, uint32_t blk[4][2])
 
 /* ------------------------------------------------------------ loss */
 
+/*
+ * Drop the first segment A sends whose sequence number lies in the 8 KiB
+ * block @block (tc u32 match + a 1-packet policer); everything after it,
+ * its retransmission included, goes through.
+ */
+static int drop_one_segment(int proto, uint32_t block)
+{
+	if (ns_sh(NS_A, "tc qdisc replace dev %s root handle 1: prio && "
+		  "tc filter add dev %s parent 1: protocol ip prio 1 u32 "
+		  "match ip protocol %d 0xff match u32 0x%08x 0xffffe000 at 24 "
+		  "action police pkts_rate 1 pkts_burst 1 conform-exceed ok/drop",
+		  DEV_A, DEV_A, proto, block & 0xffffe000))
+		return -1;
+	/* the policer's bucket starts empty and fills in 1 s */
+	sleep_ms(1100);
+	return 0;
+}
+
 TEST_F_TIMEOUT(mech, fast_retransmit, 60)
 {
 	const int rto_min_ms = 3000, len = 1 << 20;
@@ -148,13 +173,7 @@ TEST_F_TIMEOUT(mech, fast_retransmit, 60)
 	 * first match and lets everything after it through (retransmission).
 	 */
 	drop_seq = (syn.seq + 1 + 5 + 40960) & 0xffffe000;
-	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc replace dev %s root handle 1: prio && "
-			   "tc filter add dev %s parent 1: protocol ip prio 1 u32 "
-			   "match ip protocol %d 0xff match u32 0x%08x 0xffffe000 at 24 "
-			   "action police pkts_rate 1 pkts_burst 1 conform-exceed ok/drop",
-			   DEV_A, DEV_A, proto, drop_seq));
-	/* the policer's bucket starts empty and fills in 1 s */
-	sleep_ms(1100);
+	ASSERT_EQ(0, drop_one_segment(proto, drop_seq));
 
 	t0 = now_ms();
 	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, len, 7, rto_min_ms));
@@ -535,6 +554,152 @@ TEST_F(mech, dsack)
 	EXPECT_EQ(seq, blk[0][1]);
 	/* nothing delivered twice */
 	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+}
+
+/* Segments the receiver put in its out-of-order queue. */
+static long long ofo_counter(int ns, int proto)
+{
+	if (proto == IPPROTO_ATCP)
+		return atcp_counter(ns, "OfoQueue");
+	return ns_counter(ns, "netstat", "TcpExt", "TCPOFOQueue");
+}
+
+/*
+ * One segment of a bulk transfer dropped: the window behind it waits in the
+ * out-of-order queue until the retransmission fills the hole, and the
+ * stream arrives byte for byte.  atcp appends each queued segment that
+ * follows on exactly to the one before it (OfoMerge).
+ */
+TEST_F_TIMEOUT(mech, ooo_coalesce, 60)
+{
+	const int len = 256 << 10;
+	int proto = variant->proto;
+	long long ofo0, ofo1, merge0 = 0, merge1 = 0;
+	struct seen_seg syn;
+
+	ASSERT_EQ(0, no_offload(NS_A));
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, raw_wait(self->raw_b, self->c.cport, PORT, SEG_SYN | SEG_ACK, SEG_SYN,
+			      &syn, 100));
+	/* nobody else holds the segments B receives */
+	close(self->raw_b);
+	self->raw_b = -1;
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, drop_one_segment(proto, syn.seq + 1 + 5 + 40960));
+	ofo0 = ofo_counter(NS_B, proto);
+	ASSERT_LE(0, ofo0);
+	if (proto == IPPROTO_ATCP)
+		merge0 = atcp_counter(NS_B, "OfoMerge");
+
+	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, len, 11, 20000));
+	ofo1 = ofo_counter(NS_B, proto);
+	if (proto == IPPROTO_ATCP)
+		merge1 = atcp_counter(NS_B, "OfoMerge");
+	TH_LOG("%lld segments queued out of order, %lld of them merged", ofo1 - ofo0,
+	       merge1 - merge0);
+	ns_sh(NS_A, "tc -s filter show dev %s parent 1: | grep -E 'dropped' >&2", DEV_A);
+	/*
+	 * Linux TCP may repair the hole early (RACK, TLP); atcp waits for three
+	 * SACKed segments (RFC 6675), which then meet and are merged.
+	 */
+	EXPECT_LT(ofo0, ofo1);
+	if (proto == IPPROTO_ATCP)
+		EXPECT_LE(merge0 + 2, merge1);
+}
+
+/*
+ * Overlapping out-of-order data, injected beyond a 100-byte hole.  Offsets
+ * are from rcv_nxt; each step gives the D-SACK expected first (RFC 2883,
+ * none if 0-0) and then the block of the latest arrival (RFC 2018).  A
+ * FIN, out of order too, ends the block.  When the hole fills, the 450
+ * bytes are delivered once and exactly, then the end of the stream.
+ */
+TEST_F(mech, ooo_overlap)
+{
+	static const struct {
+		uint32_t off, len, dsack_start, dsack_end, blk_start, blk_end;
+	} step[] = {
+		{ 100, 100,   0,   0, 100, 200 },	/* after the hole */
+		{ 200, 100,   0,   0, 100, 300 },	/* adjacent: one block */
+		{ 150, 100, 150, 250, 100, 300 },	/* nothing new */
+		{ 250, 150, 250, 300, 100, 400 },	/* half new */
+		{ 120,  30, 120, 150, 100, 400 },	/* inside */
+	};
+	int proto = variant->proto, nblk = 0, i, inq = -1;
+	uint32_t seq, ack, tsval, blk[4][2];
+	uint8_t want[450], got[450], pkt[600];
+	uint16_t csum;
+	struct seen_seg s;
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	self->raw_a = raw_open(NS_A, proto);
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_a);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	pattern_fill(want, sizeof(want), 23, 0);
+
+	for (i = 0; i < (int)(sizeof(step) / sizeof(step[0])); i++) {
+		int first = 0;
+
+		raw_drain(self->raw_a);
+		n = build_inject(&self->c, seq + step[i].off, ack, tsval, want + step[i].off,
+				 step[i].len, pkt, sizeof(pkt));
+		ASSERT_LT(0, n);
+		ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+		nblk = 0;
+		while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 1000)) {
+			nblk = hdr_sack(&s, blk);
+			if (nblk)
+				break;
+		}
+		ASSERT_LT(0, nblk) TH_LOG("step %d: no ACK with SACK blocks", i);
+		TH_LOG("step %d [%u,%u): ACK +%d, SACK [%d,%d) [%d,%d)", i, step[i].off,
+		       step[i].off + step[i].len, (int)(s.ack - seq), (int)(blk[0][0] - seq),
+		       (int)(blk[0][1] - seq), nblk > 1 ? (int)(blk[1][0] - seq) : -1,
+		       nblk > 1 ? (int)(blk[1][1] - seq) : -1);
+		EXPECT_EQ(seq, s.ack);
+		if (step[i].dsack_end) {
+			EXPECT_EQ(seq + step[i].dsack_start, blk[0][0]);
+			EXPECT_EQ(seq + step[i].dsack_end, blk[0][1]);
+			first = 1;
+			ASSERT_LT(1, nblk);
+		}
+		EXPECT_EQ(seq + step[i].blk_start, blk[first][0]);
+		EXPECT_EQ(seq + step[i].blk_end, blk[first][1]);
+	}
+	/* the last 50 bytes with a FIN, still beyond the hole: the FIN is in the SACK block */
+	raw_drain(self->raw_a);
+	n = build_inject(&self->c, seq + 400, ack, tsval, want + 400, 50, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	pkt[13] |= SEG_FIN;
+	memset(pkt + 16, 0, 2);
+	csum = tcp_csum(ns_inaddr(NS_A), ns_inaddr(NS_B), pkt, n);
+	memcpy(pkt + 16, &csum, 2);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	nblk = 0;
+	while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 1000)) {
+		nblk = hdr_sack(&s, blk);
+		if (nblk)
+			break;
+	}
+	ASSERT_LT(0, nblk) TH_LOG("FIN: no ACK with SACK blocks");
+	EXPECT_EQ(seq + 100, blk[0][0]);
+	EXPECT_EQ(seq + 451, blk[0][1]);
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+
+	/* the hole: everything up to the FIN is in order now */
+	n = build_inject(&self->c, seq, ack, tsval, want, 100, pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_EQ(0, recv_all(self->c.srv, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(got))) TH_LOG("reassembled data differs");
+	EXPECT_EQ(0, recv(self->c.srv, got, sizeof(got), 0)) TH_LOG("no end of stream after the data");
+	ASSERT_EQ(0, ioctl(self->c.srv, SIOCINQ, &inq));
+	EXPECT_EQ(0, inq) TH_LOG("%d bytes more than were sent", inq);
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 }
 
 #define NWRITES 8

@@ -202,6 +202,8 @@ enum atcp_stat_id {
 	ATCP_STAT_SYNCOOKIESFAILED,	/* ACKs at a listener with an invalid cookie */
 	ATCP_STAT_RETRIES1REROUTES,	/* retries1 timeouts in a row: route redone */
 	ATCP_STAT_SACKREORDER,		/* reordering seen, duplicate threshold raised */
+	ATCP_STAT_OFOQUEUE,		/* segments queued out of order */
+	ATCP_STAT_OFOMERGE,		/* queued segments coalesced into a neighbour */
 	__ATCP_STAT_MAX,
 };
 
