@@ -265,6 +265,8 @@ struct atcp_sock {
 	u16			unacked_segs;	/* data segments not yet acknowledged */
 	bool			ack_pending;
 	u8			quickack;	/* segments to ACK at once */
+	bool			pingpong;	/* interactive: replies carry our ACKs */
+	unsigned long		lrcv_time;	/* jiffies of the last data received */
 	struct sk_buff_head	ooo_queue;	/* out of order, sorted by seq */
 	u32			ooo_last_seq;	/* seq of the latest out-of-order arrival */
 	struct atcp_sack_block	dsack;		/* duplicate to report (RFC 2883) */

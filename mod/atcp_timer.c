@@ -173,10 +173,13 @@ static void atcp_delack_timer_fn(struct timer_list *t)
 	struct sock *sk = &as->inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
+	if (sock_owned_by_user(sk)) {
 		sk_reset_timer(sk, &as->delack_timer, jiffies + ATCP_TIMER_RETRY);
-	else if (as->ack_pending)
+	} else if (as->ack_pending) {
+		/* no reply came to carry the ACK: stop counting on one */
+		as->pingpong = false;
 		atcp_send_ack(sk);
+	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
