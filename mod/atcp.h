@@ -264,6 +264,7 @@ struct atcp_sock {
 	u32			last_ack_sent;
 	u16			unacked_segs;	/* data segments not yet acknowledged */
 	bool			ack_pending;
+	unsigned long		delack_due;	/* when a pending ACK must go out */
 	u8			quickack;	/* segments to ACK at once */
 	bool			pingpong;	/* interactive: replies carry our ACKs */
 	unsigned long		lrcv_time;	/* jiffies of the last data received */

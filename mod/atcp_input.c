@@ -294,7 +294,6 @@ static void atcp_fin(struct sock *sk)
 		 * of the stream: let its FIN carry this ACK, as TCP does; the
 		 * delayed-ACK timer sends it alone otherwise.
 		 */
-		as->ack_pending = true;
 		atcp_arm_delack(sk);
 	} else {
 		atcp_send_ack(sk);

@@ -589,7 +589,6 @@ void atcp_schedule_ack(struct sock *sk)
 		atcp_send_ack(sk);
 		return;
 	}
-	as->ack_pending = true;
 	atcp_arm_delack(sk);
 }
 
