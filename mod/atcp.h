@@ -268,7 +268,10 @@ struct atcp_sock {
 	u32			last_ack_sent;
 	u16			unacked_segs;	/* data segments not yet acknowledged */
 	bool			ack_pending;
+	unsigned long		delack_due;	/* when a pending ACK must go out */
 	u8			quickack;	/* segments to ACK at once */
+	bool			pingpong;	/* interactive: replies carry our ACKs */
+	unsigned long		lrcv_time;	/* jiffies of the last data received */
 	struct rb_root		ooo_queue;	/* out of order, keyed by seq (atcp_ofo.c) */
 	struct sk_buff		*ooo_last_skb;	/* highest node of ooo_queue */
 	u32			ooo_last_seq;	/* seq of the latest out-of-order arrival */

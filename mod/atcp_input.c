@@ -286,7 +286,16 @@ static void atcp_fin(struct sock *sk)
 	default:
 		break;
 	}
-	atcp_send_ack(sk);
+	if (sk->sk_state == TCP_CLOSE_WAIT && !sock_flag(sk, SOCK_DEAD)) {
+		/*
+		 * The application usually closes right after reading the end
+		 * of the stream: let its FIN carry this ACK, as TCP does; the
+		 * delayed-ACK timer sends it alone otherwise.
+		 */
+		atcp_arm_delack(sk);
+	} else {
+		atcp_send_ack(sk);
+	}
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
@@ -364,6 +373,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb_set_owner_r(skb, sk);
+	as->lrcv_time = jiffies;
 
 	if (skb->len > as->rcv_mss)
 		as->rcv_mss = skb->len;
@@ -371,6 +381,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		/* a hole before it: keep it and tell the sender at once */
 		as->ooo_last_seq = cb->seq;
 		as->quickack = ATCP_QUICKACK_SEGS;
+		as->pingpong = false;
 		atcp_ofo_insert(sk, skb);
 		atcp_send_ack(sk);
 		return;

@@ -591,7 +591,7 @@ void atcp_schedule_ack(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
-	if (as->quickack) {
+	if (as->quickack && !as->pingpong) {
 		as->quickack--;
 		atcp_send_ack(sk);
 		return;
@@ -600,7 +600,6 @@ void atcp_schedule_ack(struct sock *sk)
 		atcp_send_ack(sk);
 		return;
 	}
-	as->ack_pending = true;
 	atcp_arm_delack(sk);
 }
 
@@ -647,7 +646,13 @@ void atcp_cleanup_rbuf(struct sock *sk, int copied)
 						     TCPF_FIN_WAIT2)))
 		return;
 	win = min(atcp_free_space(sk), ATCP_MAX_WINDOW << as->rcv_wscale);
-	if (as->ack_pending || (win >= 2 * cur && win - cur >= as->advmss))
+	/*
+	 * An interactive peer gets the ACK with our reply (or from the
+	 * delayed-ACK timer), unless more than a full segment waits for it.
+	 */
+	if ((as->ack_pending &&
+	     (!as->pingpong || as->rcv_nxt - as->last_ack_sent > as->rcv_mss)) ||
+	    (win >= 2 * cur && win - cur >= as->advmss))
 		atcp_send_ack(sk);
 }
 

@@ -12,51 +12,100 @@ struct atcp_proc_iter {
 	struct seq_net_private	p;
 	struct atcp_sock	*listener;	/* current item: a listener ... */
 	struct atcp_ent		*ent;		/* ... or a table entry */
+	/* where the current item is, so that the next read() resumes there */
+	loff_t			pos;		/* its seq position, 0: none */
+	unsigned int		table;		/* 0 lhash, 1 ehash */
+	unsigned int		bucket;
+	unsigned int		offset;		/* index in the bucket */
 };
 
-/* Find item @pos (0-based) with the table lock held. */
-static void *atcp_proc_get_idx(struct seq_file *seq, loff_t pos)
+/*
+ * The first item at or after entry @offset of @bucket in @table, table lock
+ * held.  Costs the length of one bucket plus the empty buckets skipped, so
+ * a full read is linear in the number of entries.
+ */
+static void *atcp_proc_find(struct seq_file *seq, unsigned int table, unsigned int bucket,
+			    unsigned int offset)
 {
 	struct atcp_proc_iter *it = seq->private;
 	struct atcp_net *an = atcp_pernet(seq_file_net(seq));
 	struct atcp_sock *as;
 	struct atcp_ent *ent;
-	unsigned int i;
+	unsigned int n;
 
 	it->listener = NULL;
 	it->ent = NULL;
-	for (i = 0; i < (1U << ATCP_LHASH_BITS); i++) {
-		hlist_for_each_entry(as, &an->lhash[i], lnode) {
-			if (pos-- == 0) {
-				it->listener = as;
-				return it;
+	for (; table < 2; table++, bucket = 0) {
+		unsigned int size = table ? 1U << ATCP_EHASH_BITS : 1U << ATCP_LHASH_BITS;
+
+		for (; bucket < size; bucket++, offset = 0) {
+			n = 0;
+			if (!table) {
+				hlist_for_each_entry(as, &an->lhash[bucket], lnode) {
+					if (n++ == offset) {
+						it->listener = as;
+						goto found;
+					}
+				}
+			} else {
+				hlist_for_each_entry(ent, &an->ehash[bucket], node) {
+					if (n++ == offset) {
+						it->ent = ent;
+						goto found;
+					}
+				}
 			}
 		}
 	}
-	for (i = 0; i < (1U << ATCP_EHASH_BITS); i++) {
-		hlist_for_each_entry(ent, &an->ehash[i], node) {
-			if (pos-- == 0) {
-				it->ent = ent;
-				return it;
-			}
-		}
-	}
+	it->pos = 0;
 	return NULL;
+found:
+	it->table = table;
+	it->bucket = bucket;
+	it->offset = offset;
+	return it;
 }
 
 static void *atcp_proc_start(struct seq_file *seq, loff_t *pos)
 	__acquires(&an->lock)
 {
 	struct atcp_net *an = atcp_pernet(seq_file_net(seq));
+	struct atcp_proc_iter *it = seq->private;
+	loff_t i;
+	void *v;
 
 	spin_lock_bh(&an->lock);
-	return *pos ? atcp_proc_get_idx(seq, *pos - 1) : SEQ_START_TOKEN;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	/* resume where the previous read() stopped (entries may have moved meanwhile) */
+	if (it->pos && *pos == it->pos)
+		return atcp_proc_find(seq, it->table, it->bucket, it->offset);
+	if (it->pos && *pos == it->pos + 1) {
+		v = atcp_proc_find(seq, it->table, it->bucket, it->offset + 1);
+		if (v)
+			it->pos = *pos;
+		return v;
+	}
+	v = atcp_proc_find(seq, 0, 0, 0);
+	for (i = 1; v && i < *pos; i++)
+		v = atcp_proc_find(seq, it->table, it->bucket, it->offset + 1);
+	if (v)
+		it->pos = *pos;
+	return v;
 }
 
 static void *atcp_proc_next(struct seq_file *seq, void *v, loff_t *pos)
 {
+	struct atcp_proc_iter *it = seq->private;
+
 	++*pos;
-	return atcp_proc_get_idx(seq, *pos - 1);
+	if (v == SEQ_START_TOKEN)
+		v = atcp_proc_find(seq, 0, 0, 0);
+	else
+		v = atcp_proc_find(seq, it->table, it->bucket, it->offset + 1);
+	if (v)
+		it->pos = *pos;
+	return v;
 }
 
 static void atcp_proc_stop(struct seq_file *seq, void *v)

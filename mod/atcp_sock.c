@@ -26,6 +26,8 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->keepalive_sent = 0;
 	as->dsack_pending = false;
 	as->quickack = 0;
+	as->pingpong = false;
+	as->lrcv_time = 0;
 	as->rate_stamp_us = 0;
 	as->rtt_timing = false;
 	as->ack_pending = false;
@@ -342,12 +344,21 @@ static bool atcp_stream_writeable(const struct sock *sk)
 	       sk_stream_wspace(sk) >= sk_stream_min_wspace(sk);
 }
 
-/* sk->sk_write_space: any context; wakes writers once the queue has room */
+/*
+ * sk->sk_write_space: any context; wakes writers once the queue has room.
+ * Only a writer or poll() that found the queue full (SOCK_NOSPACE) waits
+ * for that: every other ACK would just wake a reader sleeping on the same
+ * queue for nothing.
+ */
 void atcp_write_space(struct sock *sk)
 {
 	struct socket_wq *wq;
 
-	if (!sk->sk_socket || !atcp_stream_writeable(sk))
+	if (!sk->sk_socket)
+		return;
+	/* pairs with the barrier in atcp_poll(): queue freed, then NOSPACE read */
+	smp_mb();
+	if (!test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) || !atcp_stream_writeable(sk))
 		return;
 	clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	rcu_read_lock();
@@ -357,6 +368,21 @@ void atcp_write_space(struct sock *sk)
 	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
 		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
 	rcu_read_unlock();
+}
+
+/*
+ * Data written within a delayed-ACK interval of the last data received is
+ * a reply: the connection is interactive (request/response), so the ACK
+ * for the next request can wait for the reply instead of going out alone
+ * when the request is read (atcp_cleanup_rbuf()).  Socket owned.
+ */
+static void atcp_note_reply(struct sock *sk, int copied)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned long ato = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_ms));
+
+	if (copied > 0 && as->lrcv_time && time_before(jiffies, as->lrcv_time + ato))
+		as->pingpong = true;
 }
 
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
@@ -449,6 +475,7 @@ wait_for_space:
 		if (err)
 			goto do_error;
 	}
+	atcp_note_reply(sk, copied);
 	atcp_push_pending(sk, (flags & MSG_MORE) ? ATCP_PUSH_MORE : ATCP_PUSH_NORMAL);
 	release_sock(sk);
 	return copied;

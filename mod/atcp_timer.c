@@ -51,13 +51,24 @@ void atcp_reset_rtx_timer(struct sock *sk)
 	sk_reset_timer(sk, &as->rtx_timer, jiffies + when);
 }
 
+/*
+ * An ACK is owed: it goes out within delack_ms unless something else
+ * carries it first.  The deadline of an ACK already owed stands.  A timer
+ * still pending from an earlier ACK (sent meanwhile with data) is not
+ * moved: it re-arms itself for the deadline when it fires, so a busy
+ * request/response connection does not mod_timer() per segment.
+ */
 void atcp_arm_delack(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
+	if (!as->ack_pending || time_after_eq(jiffies, as->delack_due)) {
+		as->ack_pending = true;
+		as->delack_due = jiffies +
+				 atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_ms));
+	}
 	if (!timer_pending(&as->delack_timer))
-		sk_reset_timer(sk, &as->delack_timer,
-			       jiffies + atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->delack_ms)));
+		sk_reset_timer(sk, &as->delack_timer, as->delack_due);
 }
 
 void atcp_arm_fin_wait2(struct sock *sk)
@@ -187,10 +198,16 @@ static void atcp_delack_timer_fn(struct timer_list *t)
 	struct sock *sk = &as->inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
+	if (sock_owned_by_user(sk)) {
 		sk_reset_timer(sk, &as->delack_timer, jiffies + ATCP_TIMER_RETRY);
-	else if (as->ack_pending)
+	} else if (as->ack_pending && time_before(jiffies, as->delack_due)) {
+		/* armed for an earlier ACK that went out with data */
+		sk_reset_timer(sk, &as->delack_timer, as->delack_due);
+	} else if (as->ack_pending) {
+		/* no reply came to carry the ACK: stop counting on one */
+		as->pingpong = false;
 		atcp_send_ack(sk);
+	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }

@@ -23,6 +23,10 @@
  *  nagle              small writes coalesce unless NODELAY; CORK and
  *                     MSG_MORE hold partial segments
  *  delayed_ack        receiver sends fewer ACKs than it gets data segments
+ *  request_response   1-byte request/response with NODELAY: each message
+ *                     carries the ACK of the previous one, no lone ACKs
+ *  close_wait_ack     the ACK of a FIN rides on our FIN when the reader
+ *                     closes right away: three segments for the close
  *  keepalive          silent peer detected: ETIMEDOUT after idle+cnt*intvl
  *  user_timeout       unacknowledged data for USER_TIMEOUT: ETIMEDOUT
  *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
@@ -810,6 +814,74 @@ TEST_F_TIMEOUT(mech, delayed_ack, 60)
 	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.cli, &cx) && cx.unacked == 0, 1000));
 	TH_LOG("lone segment acked after %ld ms", now_ms() - t0);
 	EXPECT_LE(20, now_ms() - t0);
+}
+
+/*
+ * Request/response (netperf TCP_RR): once the connection is interactive,
+ * reading a request sends no ACK of its own; the reply carries it.  About
+ * one segment per message on each side (lone ACKs would double that);
+ * slack for a reply slower than the delayed-ACK timeout on a busy VM.
+ */
+#define RR_WARMUP	20
+#define RR_COUNT	50
+
+TEST_F_TIMEOUT(mech, request_response, 60)
+{
+	int proto = variant->proto, i;
+	struct conn_xinfo c0, c1, s0, s1;
+	unsigned long long cli_segs, srv_segs;
+	char c = 'r';
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
+	ASSERT_EQ(0, set_int(self->c.srv, sol(proto), TCP_NODELAY, 1));
+	for (i = 0; i < RR_WARMUP + RR_COUNT; i++) {
+		if (i == RR_WARMUP) {
+			ASSERT_EQ(0, sock_xinfo(self->c.cli, &c0));
+			ASSERT_EQ(0, sock_xinfo(self->c.srv, &s0));
+		}
+		ASSERT_EQ(1, send(self->c.cli, &c, 1, 0));
+		ASSERT_EQ(0, recv_all(self->c.srv, &c, 1));
+		ASSERT_EQ(1, send(self->c.srv, &c, 1, 0));
+		ASSERT_EQ(0, recv_all(self->c.cli, &c, 1));
+	}
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &c1));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &s1));
+	cli_segs = c1.segs_out - c0.segs_out;
+	srv_segs = s1.segs_out - s0.segs_out;
+	TH_LOG("%d transactions: client sent %llu segments, server %llu",
+	       RR_COUNT, cli_segs, srv_segs);
+	EXPECT_LE(RR_COUNT, cli_segs);
+	EXPECT_LE(RR_COUNT, srv_segs);
+	EXPECT_GE(RR_COUNT + RR_COUNT / 4, cli_segs);
+	EXPECT_GE(RR_COUNT + RR_COUNT / 4, srv_segs);
+}
+
+/*
+ * The client closes first and the server closes as soon as it reads the
+ * end of the stream: the server's FIN carries the ACK of the client's FIN
+ * (TCP's pingpong on FIN), so the server sends one segment for the close.
+ */
+TEST_F_TIMEOUT(mech, close_wait_ack, 60)
+{
+	int proto = variant->proto;
+	struct conn_xinfo s0, s1;
+	char c;
+
+	if (proto == IPPROTO_ATCP)
+		ASSERT_EQ(0, sysctl_both("net/atcp/delack_ms", 200));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	sleep_ms(300);		/* every ACK of the exchange is out */
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &s0));
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
+	ASSERT_EQ(0, recv(self->c.cli, &c, 1, 0));
+	sleep_ms(300);
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &s1));
+	TH_LOG("server sent %llu segments for the close", s1.segs_out - s0.segs_out);
+	EXPECT_EQ(1, s1.segs_out - s0.segs_out);
 }
 
 /* ------------------------------------------------------------ timeouts */

@@ -297,4 +297,67 @@ TEST_F(procnet, zero_window_timer)
 	ASSERT_EQ(WIDTH, e.width);
 }
 
+/*
+ * Many entries read through tiny read() calls: every read resumes where the
+ * previous one stopped, and every connection is listed exactly once.
+ */
+#define MANY	300
+
+TEST_F(procnet, many_entries_small_reads)
+{
+	int proto = variant->proto, cli[MANY], srv[MANY], i, lfd, fd, seen = 0;
+	static unsigned char count[65536];
+	static char text[MANY * 200 + 4096];
+	size_t len = 0;
+	char *line;
+	FILE *f;
+
+	lfd = ns_listen(NS_B, proto, PORT, MANY);
+	ASSERT_GE(lfd, 0);
+	self->c.lfd = lfd;
+	for (i = 0; i < MANY; i++) {
+		cli[i] = ns_connect(NS_A, proto, NS_B, PORT);
+		ASSERT_GE(cli[i], 0);
+		srv[i] = accept(lfd, NULL, NULL);
+		ASSERT_GE(srv[i], 0);
+	}
+	f = ns_proc_net_open(NS_A, proc_file(proto));
+	ASSERT_NE(NULL, f);
+	fd = fileno(f);
+	for (;;) {
+		ssize_t n;
+
+		ASSERT_LT(len + 61, sizeof(text));
+		n = read(fd, text + len, 61);
+		ASSERT_GE(n, 0);
+		if (!n)
+			break;
+		len += n;
+	}
+	fclose(f);
+	text[len] = 0;
+	memset(count, 0, sizeof(count));
+	for (line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+		unsigned int lport, rport;
+
+		ASSERT_EQ(2, sscanf(line + 1, "%*d: %*x:%x %*x:%x", &lport, &rport));
+		ASSERT_EQ(PORT, rport);
+		ASSERT_LT(lport, 65536);
+		count[lport]++;
+		seen++;
+	}
+	ASSERT_EQ(MANY, seen);
+	for (i = 0; i < MANY; i++) {
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+
+		ASSERT_EQ(0, getsockname(cli[i], (struct sockaddr *)&a, &alen));
+		ASSERT_EQ(1, count[ntohs(a.sin_port)]);
+	}
+	for (i = 0; i < MANY; i++) {
+		close(srv[i]);
+		close(cli[i]);
+	}
+}
+
 TEST_HARNESS_MAIN
