@@ -372,6 +372,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 seglen, segs;
 	bool fin;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
@@ -396,9 +397,12 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb_set_owner_r(skb, sk);
+	segs = atcp_skb_segs(skb);
 
-	if (skb->len > as->rcv_mss)
-		as->rcv_mss = skb->len;
+	/* a super-segment (GSO from veth/lo) tells its segment size in gso_size */
+	seglen = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : skb->len;
+	if (seglen > as->rcv_mss)
+		as->rcv_mss = seglen;
 	if (atcp_seq_after(cb->seq, as->rcv_nxt)) {
 		/* a hole before it: keep it and tell the sender at once */
 		as->ooo_last_seq = cb->seq;
@@ -420,7 +424,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	else if (as->ack_pending || !skb_queue_empty(&as->ooo_queue))
 		atcp_send_ack(sk);
 	else
-		atcp_schedule_ack(sk);
+		atcp_schedule_ack(sk, segs);
 }
 
 /* Settle what both sides agreed on in the SYN exchange (active open). */
@@ -610,7 +614,7 @@ int atcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 
 	atcp_set_cause(sk, ATCP_CAUSE_SEGMENT, atcp_flag_byte(tcp_hdr(skb)));
 	atcp_fill_cb(skb, tcp_hdr(skb));
-	as->segs_in++;
+	as->segs_in += atcp_skb_segs(skb);
 
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
@@ -686,7 +690,10 @@ int atcp_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	ATCP_INC_STATS(an, ATCP_MIB_INSEGS);
+	/* segments, as TCP counts them: a super-segment from veth/lo is several */
+	ATCP_ADD_STATS(an, ATCP_MIB_INSEGS, atcp_skb_segs(skb));
+	if (skb_is_gso(skb))
+		ATCP_INC_STATS(an, ATCP_MIB_GSOIN);
 
 	if (!atcp_segment_valid(skb))
 		goto bad_segment;

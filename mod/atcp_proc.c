@@ -177,6 +177,8 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_RCVBUFDROPS]		= "RcvbufDrop",
 	[ATCP_MIB_NOSOCKET]		= "NoSocket",
 	[ATCP_MIB_PAWSDROPS]		= "PAWSEstab",
+	[ATCP_MIB_GSOOUT]		= "GsoOutSkbs",
+	[ATCP_MIB_GSOIN]		= "GsoInSkbs",
 	[ATCP_MIB_CURRESTAB]		= "CurrEstab",
 };
 

@@ -195,6 +195,8 @@ enum atcp_stat_id {
 	ATCP_STAT_PAWSDROPS,		/* segments dropped by PAWS (RFC 7323) */
 	ATCP_STAT_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT now */
 	ATCP_STAT_CURRTIMEWAIT,		/* gauge: TIME_WAIT entries now */
+	ATCP_STAT_GSOOUT,		/* super-segments sent (GSO, several MSS) */
+	ATCP_STAT_GSOIN,		/* skbs received carrying several segments */
 	__ATCP_STAT_MAX,
 };
 
