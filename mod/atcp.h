@@ -102,10 +102,14 @@ struct atcp_optspec {
 #define ATCP_QUICKACK_SEGS	16
 
 /*
- * gso_type of atcp's super-segments: a type only software devices accept
- * whole (see atcp_offload.c), so hardware never applies TCP's TSO to them.
+ * gso_type of atcp's super-segments (see atcp_offload.c).  A device takes
+ * one whole only if it offers every bit: SKB_GSO_SCTP is offered by
+ * software devices only, so no NIC applies its TSO to protocol 253.
+ * SKB_GSO_TCPV4 says what the segments are (TCP format, header lengths
+ * right in skb_gso_transport_seglen()) and lets tcp4_gso_segment() cut a
+ * packet that a tc rule already renamed to protocol 6.
  */
-#define ATCP_GSO_TYPE		SKB_GSO_SCTP
+#define ATCP_GSO_TYPE		(SKB_GSO_TCPV4 | SKB_GSO_SCTP)
 
 /* Work an ICMP error leaves for release_sock() when a process owns the socket. */
 #define ATCP_DEFER_OPEN_ERROR	0x01

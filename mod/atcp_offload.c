@@ -8,12 +8,16 @@
  * before any other device, validate_xmit_skb() -> inet_gso_segment() calls
  * atcp_gso_segment() to cut it into MSS-sized segments in software.
  *
- * Why ATCP_GSO_TYPE is SKB_GSO_SCTP and not SKB_GSO_TCPV4: a NIC that
- * advertises TSO would apply TCP segmentation to a protocol-253 packet and
- * what it does with an unknown IP protocol is up to its firmware.
- * NETIF_F_GSO_SCTP is set by software devices only (NETIF_F_GSO_SOFTWARE);
- * no hardware driver offers it, so every path to real hardware ends in this
- * callback.  The type only selects devices: segmentation is atcp's.
+ * Why ATCP_GSO_TYPE is SKB_GSO_TCPV4 | SKB_GSO_SCTP and not SKB_GSO_TCPV4
+ * alone: a NIC that advertises TSO would apply TCP segmentation to a
+ * protocol-253 packet and what it does with an unknown IP protocol is up to
+ * its firmware.  A device takes a GSO packet whole only if it offers every
+ * gso_type bit; NETIF_F_GSO_SCTP is set by software devices only
+ * (NETIF_F_GSO_SOFTWARE), no hardware driver offers it, so every path to
+ * real hardware ends in this callback.  The SCTP bit only selects devices;
+ * no SCTP code sees protocol 253.  The TCPV4 bit describes the segments
+ * (TCP header) and lets tcp4_gso_segment() segment a super-segment whose
+ * protocol field a tc rule already rewrote to 6 (the interop recipe).
  */
 #include <linux/skbuff.h>
 #include <net/protocol.h>
@@ -55,6 +59,7 @@ static struct sk_buff *atcp_gso_segment(struct sk_buff *skb, netdev_features_t f
 	u32 seq;
 	u8 flags;
 
+	/* TCP-format segments: atcp's own, or TCP's renamed to protocol 253 */
 	if (!(skb_shinfo(skb)->gso_type & ATCP_GSO_TYPE))
 		goto out;
 	if (!pskb_may_pull(skb, sizeof(*th)))

@@ -9,7 +9,9 @@
  *    the stack segments in software before the device (atcp: its own
  *    gso_segment), every segment carries a real checksum that B verifies;
  *    nothing longer than the MTU arrives and no checksum error is counted;
- *  - net.atcp.gso = 0 (atcp only): one segment per packet again.
+ *  - net.atcp.gso = 0 (atcp only): one segment per packet again;
+ *  - the interop rewrite 253 -> 6 on the sender's egress (atcp only): the
+ *    renamed super-segment is cut by TCP's GSO, data still byte-exact.
  */
 #include "atcp_lib.h"
 #include <pthread.h>
@@ -20,7 +22,10 @@
 #define PORT	5007
 #define MTU	1500
 
-/* Watches IP packets of one protocol arriving on veth_b. */
+/*
+ * Watches IP packets of one protocol arriving on veth_b (an ETH_P_IP packet
+ * socket: it sees them after tc ingress).
+ */
 struct sniffer {
 	int fd;
 	int proto;
@@ -172,6 +177,38 @@ TEST_F_TIMEOUT(gso, sysctl_off, 120)
 	ASSERT_EQ(0, sniffed_transfer(&self->c, variant->proto, 4 << 20, &s));
 	EXPECT_EQ(0, s.big);
 	EXPECT_EQ(out0, atcp_counter(NS_A, "GsoOutSkbs"));
+}
+
+/*
+ * The protocol rewrite applied on the SENDER's egress: A renames 253 -> 6
+ * before the qdisc, B renames 6 -> 253 on ingress.  veth_a cannot take the
+ * packet whole (no SCTP segmentation), so the stack segments it after the
+ * rename, as TCP (tcp4_gso_segment): atcp's gso_type must allow that.
+ */
+TEST_F_TIMEOUT(gso, rewrite_on_sender_egress, 120)
+{
+	long long out0 = atcp_counter(NS_A, "GsoOutSkbs");
+	long long err0 = csum_errors(NS_B, variant->proto);
+	struct sniffer s;
+
+	ATCP_ONLY(variant->proto, "protocol 253 renamed to 6 and back");
+	ASSERT_EQ(0, ns_sh(NS_A, "ethtool -K %1$s tx-sctp-segmentation off >/dev/null && "
+			   "tc qdisc add dev %1$s clsact && "
+			   "tc filter add dev %1$s egress protocol ip prio 1 u32 "
+			   "  match ip protocol 253 0xff "
+			   "  action pedit ex munge ip protocol set 6 pipe action csum ip",
+			   DEV_A));
+	ASSERT_EQ(0, ns_sh(NS_B, "tc qdisc add dev %1$s clsact && "
+			   "tc filter add dev %1$s ingress protocol ip prio 1 u32 "
+			   "  match ip protocol 6 0xff "
+			   "  action pedit ex munge ip protocol set 253 pipe action csum ip",
+			   DEV_B));
+	/* the ETH_P_IP packet socket sees B's packets after the ingress rewrite */
+	ASSERT_EQ(0, sniffed_transfer(&self->c, variant->proto, 4 << 20, &s));
+	EXPECT_EQ(0, s.big);
+	EXPECT_GT(s.pkts, 2000);
+	EXPECT_EQ(err0, csum_errors(NS_B, variant->proto));
+	EXPECT_GT(atcp_counter(NS_A, "GsoOutSkbs"), out0);
 }
 
 TEST_HARNESS_MAIN
