@@ -49,6 +49,7 @@
 #define ATCPHDR_RST		0x04
 #define ATCPHDR_PSH		0x08
 #define ATCPHDR_ACK		0x10
+#define ATCPHDR_CWR		0x80
 
 /* byte 13 of the header holds the flags */
 #define atcp_flag_byte(th)	(((u8 *)(th))[13])
@@ -100,6 +101,16 @@ struct atcp_optspec {
 #define ATCP_OOW_ACK_INTERVAL	(HZ / 2)	/* as net.ipv4.tcp_invalid_ratelimit */
 #define ATCP_ORPHAN_RETRIES	8	/* Linux's tcp_orphan_retries default */
 #define ATCP_QUICKACK_SEGS	16
+
+/*
+ * gso_type of atcp's super-segments (see atcp_offload.c).  A device takes
+ * one whole only if it offers every bit: SKB_GSO_SCTP is offered by
+ * software devices only, so no NIC applies its TSO to protocol 253.
+ * SKB_GSO_TCPV4 says what the segments are (TCP format, header lengths
+ * right in skb_gso_transport_seglen()) and lets tcp4_gso_segment() cut a
+ * packet that a tc rule already renamed to protocol 6.
+ */
+#define ATCP_GSO_TYPE		(SKB_GSO_TCPV4 | SKB_GSO_SCTP)
 
 /* Work an ICMP error leaves for release_sock() when a process owns the socket. */
 #define ATCP_DEFER_OPEN_ERROR	0x01
@@ -372,6 +383,8 @@ enum atcp_mib_field {
 	ATCP_MIB_PAWSDROPS,
 	ATCP_MIB_OFOQUEUE,	/* segments put in the out-of-order queue */
 	ATCP_MIB_OFOMERGE,	/* of those, appended to the data of a neighbour */
+	ATCP_MIB_GSOOUT,	/* super-segments sent (several MSS in one skb) */
+	ATCP_MIB_GSOIN,		/* skbs received carrying more than one segment */
 	ATCP_MIB_CURRESTAB,	/* gauge (+1/-1), kept by atcp_nl_state_change() */
 	ATCP_MIB_TWOVERFLOW,	/* no TIME_WAIT entry: max_tw_buckets reached */
 	ATCP_MIB_TWRECYCLED,	/* TIME_WAIT entries taken over by connect() */
@@ -416,6 +429,7 @@ struct atcp_net {
 	int			keepalive_time;
 	int			keepalive_intvl;
 	int			keepalive_probes;
+	int			gso;		/* send super-segments (atcp_offload.c) */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			rmem[3];	/* min, default, max receive buffer */
 	int			wmem[3];	/* min, default, max send buffer */
@@ -448,6 +462,7 @@ static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
 }
 
 #define ATCP_INC_STATS(an, field) this_cpu_inc((an)->mib->mibs[field])
+#define ATCP_ADD_STATS(an, field, n) this_cpu_add((an)->mib->mibs[field], n)
 
 static inline unsigned long atcp_ms_to_jiffies(int ms)
 {
@@ -526,6 +541,16 @@ void atcp_ofo_purge(struct sock *sk);
 void atcp_ofo_insert(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *atcp_ofo_pop_ready(struct sock *sk);
 
+/* atcp_offload.c */
+int atcp_offload_init(void);
+void atcp_offload_exit(void);
+
+/* Segments an skb carries: more than one for a super-segment (GSO). */
+static inline u32 atcp_skb_segs(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? max_t(u32, skb_shinfo(skb)->gso_segs, 1) : 1;
+}
+
 /* atcp_output.c */
 u16 atcp_mss_for_mtu(u32 mtu);
 u8 atcp_choose_wscale(int space);
@@ -544,7 +569,7 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
-void atcp_schedule_ack(struct sock *sk);
+void atcp_schedule_ack(struct sock *sk, u32 segs);
 u32 atcp_select_window(struct sock *sk);
 void atcp_cleanup_rbuf(struct sock *sk, int copied);
 void atcp_rcvbuf_autotune(struct sock *sk, int copied);

@@ -349,6 +349,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 seglen, segs;
 	bool fin;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
@@ -374,9 +375,12 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	skb_set_owner_r(skb, sk);
 	as->lrcv_time = jiffies;
+	segs = atcp_skb_segs(skb);
 
-	if (skb->len > as->rcv_mss)
-		as->rcv_mss = skb->len;
+	/* a super-segment (GSO from veth/lo) tells its segment size in gso_size */
+	seglen = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : skb->len;
+	if (seglen > as->rcv_mss)
+		as->rcv_mss = seglen;
 	if (atcp_seq_after(cb->seq, as->rcv_nxt)) {
 		/* a hole before it: keep it and tell the sender at once */
 		as->ooo_last_seq = cb->seq;
@@ -399,7 +403,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	else if (as->ack_pending || !atcp_ofo_empty(as))
 		atcp_send_ack(sk);
 	else
-		atcp_schedule_ack(sk);
+		atcp_schedule_ack(sk, segs);
 }
 
 /* Settle what both sides agreed on in the SYN exchange (active open). */
@@ -589,7 +593,7 @@ int atcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 
 	atcp_set_cause(sk, ATCP_CAUSE_SEGMENT, atcp_flag_byte(tcp_hdr(skb)));
 	atcp_fill_cb(skb, tcp_hdr(skb));
-	as->segs_in++;
+	as->segs_in += atcp_skb_segs(skb);
 
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
@@ -665,7 +669,10 @@ int atcp_v4_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	ATCP_INC_STATS(an, ATCP_MIB_INSEGS);
+	/* segments, as TCP counts them: a super-segment from veth/lo is several */
+	ATCP_ADD_STATS(an, ATCP_MIB_INSEGS, atcp_skb_segs(skb));
+	if (skb_is_gso(skb))
+		ATCP_INC_STATS(an, ATCP_MIB_GSOIN);
 
 	if (!atcp_segment_valid(skb))
 		goto bad_segment;

@@ -136,6 +136,8 @@ void atcp_init_sock_common(struct sock *sk)
 		WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(atcp_sk_net(sk)->rmem[1]));
 	sk_sockets_allocated_inc(sk);
 	sk->sk_write_space = atcp_write_space;
+	/* sk_setup_caps() then fills sk_gso_max_size/segs for super-segments */
+	sk->sk_gso_type = ATCP_GSO_TYPE;
 	sock_set_flag(sk, SOCK_RCU_FREE);
 }
 
@@ -276,9 +278,12 @@ static int __init atcp_init(void)
 	err = register_pernet_subsys(&atcp_net_ops);
 	if (err)
 		goto out_proto;
-	err = inet_add_protocol(&atcp_protocol, IPPROTO_ATCP);
+	err = atcp_offload_init();
 	if (err)
 		goto out_pernet;
+	err = inet_add_protocol(&atcp_protocol, IPPROTO_ATCP);
+	if (err)
+		goto out_offload;
 	inet_register_protosw(&atcp_protosw);
 	err = atcp_netlink_init();
 	if (err)
@@ -288,6 +293,8 @@ static int __init atcp_init(void)
 out_protosw:
 	inet_unregister_protosw(&atcp_protosw);
 	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
+out_offload:
+	atcp_offload_exit();
 out_pernet:
 	unregister_pernet_subsys(&atcp_net_ops);
 out_proto:
@@ -302,6 +309,7 @@ static void __exit atcp_exit(void)
 	atcp_netlink_exit();
 	inet_unregister_protosw(&atcp_protosw);
 	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
+	atcp_offload_exit();
 	unregister_pernet_subsys(&atcp_net_ops);
 	rcu_barrier();
 	proto_unregister(&atcp_prot);

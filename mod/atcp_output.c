@@ -251,7 +251,7 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
 	/* built before the path MTU shrank: let IP fragment it rather than drop it */
-	if (oskb->len > as->mss)
+	if (oskb->len > as->mss && !skb_is_gso(skb))
 		skb->ignore_df = 1;
 
 	th = tcp_hdr(skb);
@@ -266,12 +266,15 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	if (opt_len)
 		memcpy(th + 1, opts, opt_len);
 
+	/* a super-segment is always CHECKSUM_PARTIAL: atcp_gso_segment() finishes it */
 	atcp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr,
-			  sk->sk_route_caps & NETIF_F_HW_CSUM);
+			  skb_is_gso(skb) || (sk->sk_route_caps & NETIF_F_HW_CSUM));
 	if (flags & ATCPHDR_ACK)
 		atcp_ack_sent(as);
-	as->segs_out++;
-	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OUTSEGS);
+	as->segs_out += atcp_skb_segs(skb);
+	ATCP_ADD_STATS(atcp_sk_net(sk), ATCP_MIB_OUTSEGS, atcp_skb_segs(skb));
+	if (skb_is_gso(skb))
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_GSOOUT);
 
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
@@ -377,6 +380,134 @@ static void atcp_cwnd_restart(struct atcp_sock *as)
 }
 
 /*
+ * Super-segments (GSO).  The write queue keeps one skb per MSS, so the SACK
+ * scoreboard, loss marking, retransmission and packets_out stay per segment
+ * and unchanged.  At transmission, up to sk_gso_max_segs consecutive unsent
+ * skbs that the congestion and receive windows allow are sent as ONE skb:
+ * a new head carrying references to their page fragments (fragments that
+ * continue each other are merged), gso_size = MSS, so that IP, netfilter,
+ * the qdisc, veth and the peer's stack see one packet instead of many.
+ * Retransmissions always go out one MSS skb at a time.
+ */
+
+/* Can @skb's page fragments join a super-segment that has @nfrags so far? */
+static bool atcp_gso_frags_fit(const struct sk_buff *skb, unsigned int *nfrags,
+			       const skb_frag_t **last)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+	unsigned int i;
+
+	if (skb_headlen(skb) || skb_has_frag_list(skb))
+		return false;
+	for (i = 0; i < si->nr_frags; i++) {
+		const skb_frag_t *f = &si->frags[i];
+
+		if (*last && skb_frag_page(*last) == skb_frag_page(f) &&
+		    skb_frag_off(*last) + skb_frag_size(*last) == skb_frag_off(f)) {
+			*last = f;
+			continue;
+		}
+		if (*nfrags == MAX_SKB_FRAGS)
+			return false;
+		(*nfrags)++;
+		*last = f;
+	}
+	return true;
+}
+
+/*
+ * How many write-queue skbs from @first go out as one super-segment: all but
+ * the last exactly one MSS, each allowed by cwnd and the peer's window, no
+ * SYN, a FIN only on the last.  1 means: send @first on its own.
+ */
+static u32 atcp_gso_count(struct sock *sk, struct sk_buff *first, int push)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 wnd_end = as->snd_una + as->snd_wnd;
+	u32 max_segs = min_t(u32, sk->sk_gso_max_segs, 64);
+	/* headers included, an IPv4 packet ends at 64 KB (no BIG TCP) */
+	u32 max_bytes = min_t(u32, sk->sk_gso_max_size, 65535) -
+			sizeof(struct iphdr) - sizeof(struct tcphdr) - ATCP_MAX_OPT_SPACE;
+	u32 pipe = atcp_pipe(as), n = 0, bytes = 0;
+	unsigned int nfrags = 0;
+	const skb_frag_t *last = NULL;
+	struct sk_buff *skb = first;
+
+	if (!READ_ONCE(atcp_sk_net(sk)->gso) || !sk_can_gso(sk) || max_segs < 2 ||
+	    sk->sk_gso_max_size < 4U * as->mss)
+		return 1;
+	for (;;) {
+		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+
+		if (!skb->len || skb->len > as->mss || (cb->flags & ATCPHDR_SYN) ||
+		    pipe + n >= as->cwnd || atcp_seq_after(cb->end_seq, wnd_end) ||
+		    bytes + skb->len > max_bytes ||
+		    (n && atcp_hold_partial(sk, skb, push)) ||
+		    !atcp_gso_frags_fit(skb, &nfrags, &last))
+			break;
+		n++;
+		bytes += skb->len;
+		if (skb->len < as->mss || (cb->flags & ATCPHDR_FIN) || n == max_segs ||
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	return max_t(u32, n, 1);
+}
+
+/* Build the super-segment of @n skbs from @first and send it.  Socket locked. */
+static int atcp_transmit_gso(struct sock *sk, struct sk_buff *first, u32 n)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb, *m = first;
+	struct skb_shared_info *si;
+	skb_frag_t *last = NULL;
+	u32 i, len = 0;
+	u8 flags = 0;
+
+	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, ATCP_MAX_HEADER);
+	si = skb_shinfo(skb);
+	for (i = 0; i < n; i++) {
+		const struct skb_shared_info *msi;
+		unsigned int j;
+
+		if (i)
+			m = skb_queue_next(&sk->sk_write_queue, m);
+		msi = skb_shinfo(m);
+
+		for (j = 0; j < msi->nr_frags; j++) {
+			const skb_frag_t *f = &msi->frags[j];
+
+			if (last && skb_frag_page(last) == skb_frag_page(f) &&
+			    skb_frag_off(last) + skb_frag_size(last) == skb_frag_off(f)) {
+				skb_frag_size_add(last, skb_frag_size(f));
+				continue;
+			}
+			skb_fill_page_desc(skb, si->nr_frags, skb_frag_page(f),
+					   skb_frag_off(f), skb_frag_size(f));
+			get_page(skb_frag_page(f));
+			last = &si->frags[si->nr_frags - 1];
+		}
+		len += m->len;
+		flags |= ATCP_SKB_CB(m)->flags;
+		ATCP_SKB_CB(skb)->end_seq = ATCP_SKB_CB(m)->end_seq;
+	}
+	skb->len += len;
+	skb->data_len += len;
+	skb->truesize += len;
+	ATCP_SKB_CB(skb)->seq = ATCP_SKB_CB(first)->seq;
+	ATCP_SKB_CB(skb)->flags = flags;
+	ATCP_SKB_CB(skb)->sacked = 0;
+	si->gso_size = as->mss;
+	si->gso_segs = n;
+	si->gso_type = ATCP_GSO_TYPE;
+	return atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+}
+
+/*
  * Send what the peer's window and the congestion window allow from the
  * send head.  Any context, socket locked.  Returns the segments sent.
  */
@@ -386,6 +517,7 @@ int atcp_write_xmit(struct sock *sk, int push)
 	bool wnd_limited = false;
 	struct sk_buff *skb;
 	int sent = 0;
+	u32 nsegs;
 
 	atcp_cwnd_restart(as);
 	while ((skb = as->send_head)) {
@@ -413,18 +545,24 @@ int atcp_write_xmit(struct sock *sk, int push)
 		}
 		if (atcp_hold_partial(sk, skb, push))
 			break;
-		if (atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
+		nsegs = atcp_gso_count(sk, skb, push);
+		if (nsegs > 1 ? atcp_transmit_gso(sk, skb, nsegs) :
+				atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
 			break;
 		if (!as->rtt_timing) {
 			as->rtt_timing = true;
 			as->rtt_seq = cb->end_seq;
 			as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
 		}
-		as->snd_nxt = cb->end_seq;
-		as->packets_out++;
-		as->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb_queue_next(&sk->sk_write_queue, skb);
-		sent++;
+		/* per-segment accounting, whether it left alone or in a super-segment */
+		while (nsegs--) {
+			as->snd_nxt = ATCP_SKB_CB(skb)->end_seq;
+			as->packets_out++;
+			sent++;
+			skb = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			      NULL : skb_queue_next(&sk->sk_write_queue, skb);
+		}
+		as->send_head = skb;
 	}
 	if (sent) {
 		as->lsnd_time = jiffies;
@@ -587,7 +725,7 @@ void atcp_write_queue_purge(struct sock *sk)
 }
 
 /* Decide how to acknowledge data just received: now, or after the delayed-ACK timer. */
-void atcp_schedule_ack(struct sock *sk)
+void atcp_schedule_ack(struct sock *sk, u32 segs)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
@@ -596,7 +734,9 @@ void atcp_schedule_ack(struct sock *sk)
 		atcp_send_ack(sk);
 		return;
 	}
-	if (++as->unacked_segs >= 2) {
+	/* at least every second full segment (RFC 5681 4.2), counted in MSS */
+	as->unacked_segs = min_t(u32, as->unacked_segs + segs, U16_MAX);
+	if (as->unacked_segs >= 2) {
 		atcp_send_ack(sk);
 		return;
 	}

@@ -41,6 +41,7 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(keepalive_time,	1, 32767,		7200),
 	ATCP_PARAM(keepalive_intvl,	1, 32767,		75),
 	ATCP_PARAM(keepalive_probes,	1, 127,			9),
+	ATCP_PARAM(gso,			0, 1,			1),
 };
 
 const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);

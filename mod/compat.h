@@ -12,6 +12,11 @@
 #include <net/net_namespace.h>
 
 /* get_unaligned_be16() and friends moved to linux/unaligned.h in 6.12. */
+/* gso_reset_checksum() and gso_make_checksum() moved to net/gso.h in 6.5 */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>
 #else

@@ -204,6 +204,8 @@ enum atcp_stat_id {
 	ATCP_STAT_SACKREORDER,		/* reordering seen, duplicate threshold raised */
 	ATCP_STAT_OFOQUEUE,		/* segments queued out of order */
 	ATCP_STAT_OFOMERGE,		/* queued segments coalesced into a neighbour */
+	ATCP_STAT_GSOOUT,		/* super-segments sent (GSO, several MSS) */
+	ATCP_STAT_GSOIN,		/* skbs received carrying several segments */
 	__ATCP_STAT_MAX,
 };
 
