@@ -1571,6 +1571,26 @@ static inline long long atcp_counter(int ns, const char *name)
 	return ns_counter(ns, "atcp_snmp", "Atcp", name);
 }
 
+/* @proto's counter in @ns: atcp's @atcp_name, or TCP's @tcp_name in TcpExt. */
+static inline long long proto_counter(int ns, int proto, const char *atcp_name,
+				      const char *tcp_name)
+{
+	if (proto == IPPROTO_ATCP)
+		return atcp_counter(ns, atcp_name);
+	return ns_counter(ns, "netstat", "TcpExt", tcp_name);
+}
+
+/* Set @proto's tunable in @ns: net.atcp.@atcp_name, or net.ipv4.@tcp_name. */
+static inline int proto_sysctl_set(int ns, int proto, const char *atcp_name,
+				   const char *tcp_name, long val)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "net/%s/%s", proto == IPPROTO_ATCP ? "atcp" : "ipv4",
+		 proto == IPPROTO_ATCP ? atcp_name : tcp_name);
+	return ns_sysctl_set_int(ns, path, val);
+}
+
 /* Retransmitted segments of @proto in @ns (Tcp RetransSegs for TCP). */
 static inline long long retrans_counter(int ns, int proto)
 {

@@ -34,13 +34,6 @@ FIXTURE_TEARDOWN(reo)
 	net_teardown();
 }
 
-static long long reorder_counter(int ns, int proto)
-{
-	if (proto == IPPROTO_ATCP)
-		return atcp_counter(ns, "SACKReorder");
-	return ns_counter(ns, "netstat", "TcpExt", "TCPSACKReorder");
-}
-
 static int reordering_of(int fd)
 {
 	struct tcp_info ti;
@@ -59,14 +52,14 @@ TEST_F_TIMEOUT(reo, threshold_adapts, 120)
 
 	ASSERT_EQ(0, fast_rto(proto, 100));
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	r0 = reorder_counter(NS_A, proto);
+	r0 = proto_counter(NS_A, proto, "SACKReorder", "TCPSACKReorder");
 	ASSERT_LE(0, r0);
 	ASSERT_EQ(0, netem(NS_A, "delay 10ms 5ms"));
 	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, BYTES, 11, 60000));
 	reo = reordering_of(self->c.cli);
-	TH_LOG("reordering %d, counter +%lld", reo, reorder_counter(NS_A, proto) - r0);
+	TH_LOG("reordering %d, counter +%lld", reo, proto_counter(NS_A, proto, "SACKReorder", "TCPSACKReorder") - r0);
 	EXPECT_LT(3, reo);
-	EXPECT_LT(0, reorder_counter(NS_A, proto) - r0);
+	EXPECT_LT(0, proto_counter(NS_A, proto, "SACKReorder", "TCPSACKReorder") - r0);
 	ASSERT_EQ(0, netem(NS_A, NULL));
 }
 
@@ -76,10 +69,10 @@ TEST_F_TIMEOUT(reo, in_order_path_keeps_three, 60)
 	long long r0;
 
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	r0 = reorder_counter(NS_A, proto);
+	r0 = proto_counter(NS_A, proto, "SACKReorder", "TCPSACKReorder");
 	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, BYTES, 12, 60000));
 	EXPECT_EQ(3, reordering_of(self->c.cli));
-	EXPECT_EQ(0, reorder_counter(NS_A, proto) - r0);
+	EXPECT_EQ(0, proto_counter(NS_A, proto, "SACKReorder", "TCPSACKReorder") - r0);
 }
 
 TEST_HARNESS_MAIN

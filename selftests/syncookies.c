@@ -47,26 +47,15 @@ FIXTURE_TEARDOWN(sc)
 	net_teardown();
 }
 
-static int tunable_set(int ns, int proto, const char *atcp_name, const char *tcp_name, long val)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), proto == IPPROTO_ATCP ? "net/atcp/%s" : "net/ipv4/%s",
-		 proto == IPPROTO_ATCP ? atcp_name : tcp_name);
-	return ns_sysctl_set_int(ns, path, val);
-}
-
 /* atcp's counter in atcp_snmp, or TCP's of the same name in TcpExt */
 static long long counter(int ns, int proto, const char *name)
 {
-	if (proto == IPPROTO_ATCP)
-		return atcp_counter(ns, name);
-	return ns_counter(ns, "netstat", "TcpExt", name);
+	return proto_counter(ns, proto, name, name);
 }
 
 static int cookies(int proto, int mode)
 {
-	return tunable_set(NS_B, proto, "syncookies", "tcp_syncookies", mode);
+	return proto_sysctl_set(NS_B, proto, "syncookies", "tcp_syncookies", mode);
 }
 
 /* tcp_info of @fd (atcp fills TCP's struct at level IPPROTO_TCP too) */
@@ -154,7 +143,7 @@ TEST_F(sc, always_no_ts)
 	struct tcp_info si;
 
 	ASSERT_EQ(0, cookies(proto, 2));
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "timestamps", "tcp_timestamps", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "timestamps", "tcp_timestamps", 0));
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
 	ASSERT_EQ(0, get_tcp_info(self->c.srv, &si));
 	EXPECT_FALSE(si.tcpi_options & TCPI_OPT_TIMESTAMPS);

@@ -49,23 +49,6 @@ FIXTURE_TEARDOWN(tw)
 	net_teardown();
 }
 
-/* Set the protocol's tunable in @ns: net.atcp.@atcp_name or net.ipv4.@tcp_name. */
-static int tunable_set(int ns, int proto, const char *atcp_name, const char *tcp_name, long val)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), proto == IPPROTO_ATCP ? "net/atcp/%s" : "net/ipv4/%s",
-		 proto == IPPROTO_ATCP ? atcp_name : tcp_name);
-	return ns_sysctl_set_int(ns, path, val);
-}
-
-static long long counter(int ns, int proto, const char *atcp_name, const char *tcp_name)
-{
-	if (proto == IPPROTO_ATCP)
-		return atcp_counter(ns, atcp_name);
-	return ns_counter(ns, "netstat", "TcpExt", tcp_name);
-}
-
 /*
  * One connection from A (source port @cport, 0: ephemeral; bound with
  * SO_REUSEADDR) to the listener on @dst_ns, @dst_addr: a byte each way,
@@ -141,9 +124,9 @@ TEST_F(tw, max_tw_buckets)
 	int proto = variant->proto, i, port[4];
 	long long over0, over1;
 
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "max_tw_buckets", "tcp_max_tw_buckets", 2));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "max_tw_buckets", "tcp_max_tw_buckets", 2));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
-	over0 = counter(NS_A, proto, "TimeWaitOverflow", "TCPTimeWaitOverflow");
+	over0 = proto_counter(NS_A, proto, "TimeWaitOverflow", "TCPTimeWaitOverflow");
 	ASSERT_LE(0, over0);
 	for (i = 0; i < 4; i++) {
 		port[i] = tw_conn(proto, self->lfd, NS_A, ADDR_B, 0);
@@ -155,11 +138,11 @@ TEST_F(tw, max_tw_buckets)
 			TH_LOG("connection %d: %d TIME_WAIT", i, tw_count(NS_A, proto, port[i]));
 	}
 	EXPECT_EQ(2, tw_count(NS_A, proto, ANY));
-	over1 = counter(NS_A, proto, "TimeWaitOverflow", "TCPTimeWaitOverflow");
+	over1 = proto_counter(NS_A, proto, "TimeWaitOverflow", "TCPTimeWaitOverflow");
 	EXPECT_EQ(2, over1 - over0);
 
 	/* 0: no TIME_WAIT at all */
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "max_tw_buckets", "tcp_max_tw_buckets", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "max_tw_buckets", "tcp_max_tw_buckets", 0));
 	port[0] = tw_conn(proto, self->lfd, NS_A, ADDR_B, 0);
 	ASSERT_LT(0, port[0]);
 	EXPECT_TRUE(WAIT_UNTIL(proc_count(NS_A, proto, ANY, port[0], ANY) == 0, SOON_MS));
@@ -176,7 +159,7 @@ TEST_F(tw, tw_reuse_off)
 {
 	int proto = variant->proto, fd;
 
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 0));
 	ASSERT_EQ(0, one_ephemeral_port(NS_A));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
 	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
@@ -195,18 +178,18 @@ TEST_F(tw, tw_reuse_on)
 	int proto = variant->proto, fd;
 	long long rec0, rec1;
 
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
 	ASSERT_EQ(0, one_ephemeral_port(NS_A));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
 	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
 	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, ONE_PORT) == 1, SOON_MS));
-	rec0 = counter(NS_A, proto, "TWRecycled", "TWRecycled");
+	rec0 = proto_counter(NS_A, proto, "TWRecycled", "TWRecycled");
 	sleep_ms(1100);
 	fd = self->fds[0] = ns_connect(NS_A, proto, NS_B, PORT);
 	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(errno));
 	EXPECT_EQ(ONE_PORT, local_port(fd));
 	EXPECT_EQ(0, tw_count(NS_A, proto, ANY));
-	rec1 = counter(NS_A, proto, "TWRecycled", "TWRecycled");
+	rec1 = proto_counter(NS_A, proto, "TWRecycled", "TWRecycled");
 	EXPECT_EQ(1, rec1 - rec0);
 	/* the new incarnation works */
 	self->fds[1] = accept(self->lfd, NULL, NULL);
@@ -218,7 +201,7 @@ TEST_F(tw, tw_reuse_loopback)
 {
 	int proto = variant->proto, fd;
 
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 2));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 2));
 	ASSERT_EQ(0, one_ephemeral_port(NS_A));
 
 	/* over the veth: not loopback, no reuse */
@@ -248,7 +231,7 @@ TEST_F(tw, bound_port_reuses_tw)
 {
 	int proto = variant->proto;
 
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 0));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
 	ASSERT_EQ(41000, tw_conn(proto, self->lfd, NS_A, ADDR_B, 41000));
 	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, 41000) == 1, SOON_MS));
@@ -256,7 +239,7 @@ TEST_F(tw, bound_port_reuses_tw)
 		TH_LOG("bound port over its TIME_WAIT: %s", strerror(errno));
 
 	/* without timestamps PAWS cannot tell the incarnations apart: refused */
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "timestamps", "tcp_timestamps", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "timestamps", "tcp_timestamps", 0));
 	ASSERT_EQ(41002, tw_conn(proto, self->lfd, NS_A, ADDR_B, 41002));
 	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, 41002) == 1, SOON_MS));
 	EXPECT_EQ(-1, tw_conn(proto, self->lfd, NS_A, ADDR_B, 41002));
@@ -269,7 +252,7 @@ TEST_F(tw, too_young)
 	int proto = variant->proto, fd;
 
 	ATCP_ONLY(proto, "TCP's one-second limit counts whole seconds");
-	ASSERT_EQ(0, tunable_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
 	ASSERT_EQ(0, one_ephemeral_port(NS_A));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
 	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
