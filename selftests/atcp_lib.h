@@ -1429,10 +1429,11 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 	for (;;) {
 		struct iphdr *ip = (struct iphdr *)buf;
 		struct tcphdr *th;
-		ssize_t n;
+		ssize_t n, got;
 		size_t ihl, doff;
 
-		n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT);
+		/* MSG_TRUNC: the packet's real length, even when a TSO/GSO one is cut */
+		n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			long left = deadline - now_ms();
 
@@ -1441,14 +1442,15 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 			poll_fd(raw, POLLIN, left);
 			continue;
 		}
-		if (n < (ssize_t)sizeof(*ip))
+		got = n < (ssize_t)sizeof(buf) ? n : (ssize_t)sizeof(buf);
+		if (got < (ssize_t)sizeof(*ip))
 			continue;
 		ihl = ip->ihl * 4;
-		if (n < (ssize_t)(ihl + sizeof(*th)))
+		if (got < (ssize_t)(ihl + sizeof(*th)))
 			continue;
 		th = (struct tcphdr *)(buf + ihl);
 		doff = th->doff * 4;
-		if (doff < sizeof(*th) || ihl + doff > (size_t)n)
+		if (doff < sizeof(*th) || ihl + doff > (size_t)got)
 			continue;
 		if (sport != ANY && ntohs(th->source) != sport)
 			continue;
