@@ -54,7 +54,7 @@ static u32 atcp_fack(const struct atcp_sock *as, u32 una)
 static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts, u32 prior_fack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	u32 reord = prior_fack;
+	u32 reord = prior_fack, fack = prior_fack;
 	unsigned int i;
 
 	if (atcp_is_dsack(as, opts)) {
@@ -85,10 +85,11 @@ static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts, u32 prio
 				reord = cb->seq;
 			cb->sacked = (cb->sacked & ATCP_SKB_EVER_RETRANS) | ATCP_SKB_SACKED;
 			as->sacked_out++;
-			if (atcp_seq_after(cb->end_seq, atcp_fack(as, as->snd_una)))
-				as->fack = cb->end_seq;
+			if (atcp_seq_after(cb->end_seq, fack))
+				fack = cb->end_seq;
 		}
 	}
+	as->fack = fack;
 	atcp_note_reordering(sk, reord, prior_fack);
 }
 

@@ -60,6 +60,14 @@ FIXTURE_TEARDOWN(mech)
 	net_teardown();
 }
 
+/* Raw sockets in A and B, to inject segments and watch the replies. */
+static int open_raws(FIXTURE_DATA(mech) *self, int proto)
+{
+	self->raw_a = raw_open(NS_A, proto);
+	self->raw_b = raw_open(NS_B, proto);
+	return self->raw_a >= 0 && self->raw_b >= 0 ? 0 : -1;
+}
+
 /* One segment per skb on @ns's veth (no TSO/GSO), so tc sees segments. */
 static int no_offload(int ns)
 {
@@ -339,10 +347,7 @@ TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 	ASSERT_EQ(0, sock_xinfo(self->c.cli, &xc));
 	rcvbuf = get_int(self->c.srv, SOL_SOCKET, SO_RCVBUF);
 	thresh = xc.snd_mss < rcvbuf / 2 ? xc.snd_mss : rcvbuf / 2;
-	self->raw_a = raw_open(NS_A, proto);
-	self->raw_b = raw_open(NS_B, proto);
-	ASSERT_LE(0, self->raw_a);
-	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, open_raws(self, proto));
 
 	/* the sender always has more than a window queued; the reader takes 100 bytes every 5 ms */
 	set_nonblock(self->c.cli, true);
@@ -458,10 +463,7 @@ TEST_F(mech, paws)
 	size_t n;
 
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	self->raw_a = raw_open(NS_A, proto);
-	self->raw_b = raw_open(NS_B, proto);
-	ASSERT_LE(0, self->raw_a);
-	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, open_raws(self, proto));
 	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
 	paws0 = paws_counter(NS_B, proto);
 	ASSERT_LE(0, paws0);
@@ -500,10 +502,7 @@ TEST_F(mech, sack_hole)
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
 	ASSERT_EQ(0, sock_xinfo(self->c.srv, &x));
 	ASSERT_TRUE(x.options & ATCPI_OPT_SACK) TH_LOG("SACK not negotiated");
-	self->raw_a = raw_open(NS_A, proto);
-	self->raw_b = raw_open(NS_B, proto);
-	ASSERT_LE(0, self->raw_a);
-	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, open_raws(self, proto));
 	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
 	raw_drain(self->raw_a);
 
@@ -537,10 +536,7 @@ TEST_F(mech, dsack)
 	size_t n;
 
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	self->raw_a = raw_open(NS_A, proto);
-	self->raw_b = raw_open(NS_B, proto);
-	ASSERT_LE(0, self->raw_a);
-	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, open_raws(self, proto));
 	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
 	raw_drain(self->raw_a);
 
@@ -640,10 +636,7 @@ TEST_F(mech, ooo_overlap)
 	size_t n;
 
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	self->raw_a = raw_open(NS_A, proto);
-	self->raw_b = raw_open(NS_B, proto);
-	ASSERT_LE(0, self->raw_a);
-	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, open_raws(self, proto));
 	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
 	pattern_fill(want, sizeof(want), 23, 0);
 

@@ -155,21 +155,35 @@ static int one_ephemeral_port(int ns)
 	return ns_sysctl_set(ns, "net/ipv4/ip_local_port_range", "40000 40000");
 }
 
-TEST_F(tw, tw_reuse_off)
+/* tw_reuse @mode in A, one ephemeral port, and it left in TIME_WAIT towards B */
+static void tw_on_one_port(struct __test_metadata *_metadata, FIXTURE_DATA(tw) *self,
+			   int proto, int mode)
 {
-	int proto = variant->proto, fd;
-
-	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 0));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", mode));
 	ASSERT_EQ(0, one_ephemeral_port(NS_A));
 	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
 	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
 	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, ONE_PORT) == 1, SOON_MS));
+}
+
+/* A connect() from A to B's listener: errno if it failed, 0 if it connected. */
+static int connect_error(int proto)
+{
+	int fd = ns_connect(NS_A, proto, NS_B, PORT);
+
+	if (fd < 0)
+		return errno;
+	abort_fd(fd);
+	return 0;
+}
+
+TEST_F(tw, tw_reuse_off)
+{
+	int proto = variant->proto;
+
+	tw_on_one_port(_metadata, self, proto, 0);
 	sleep_ms(1100);
-	fd = ns_connect(NS_A, proto, NS_B, PORT);
-	EXPECT_EQ(-1, fd);
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
-	if (fd >= 0)
-		abort_fd(fd);
+	EXPECT_EQ(EADDRNOTAVAIL, connect_error(proto));
 	EXPECT_EQ(1, tw_count(NS_A, proto, ONE_PORT));
 }
 
@@ -178,11 +192,7 @@ TEST_F(tw, tw_reuse_on)
 	int proto = variant->proto, fd;
 	long long rec0, rec1;
 
-	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
-	ASSERT_EQ(0, one_ephemeral_port(NS_A));
-	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
-	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
-	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, ONE_PORT) == 1, SOON_MS));
+	tw_on_one_port(_metadata, self, proto, 1);
 	rec0 = proto_counter(NS_A, proto, "TWRecycled", "TWRecycled");
 	sleep_ms(1100);
 	fd = self->fds[0] = ns_connect(NS_A, proto, NS_B, PORT);
@@ -199,21 +209,12 @@ TEST_F(tw, tw_reuse_on)
 
 TEST_F(tw, tw_reuse_loopback)
 {
-	int proto = variant->proto, fd;
-
-	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 2));
-	ASSERT_EQ(0, one_ephemeral_port(NS_A));
+	int proto = variant->proto;
 
 	/* over the veth: not loopback, no reuse */
-	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
-	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
-	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, ONE_PORT) == 1, SOON_MS));
+	tw_on_one_port(_metadata, self, proto, 2);
 	sleep_ms(1100);
-	fd = ns_connect(NS_A, proto, NS_B, PORT);
-	EXPECT_EQ(-1, fd);
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
-	if (fd >= 0)
-		abort_fd(fd);
+	EXPECT_EQ(EADDRNOTAVAIL, connect_error(proto));
 	close(self->lfd);
 
 	/* over 127.0.0.1 inside A: reused */
@@ -249,19 +250,11 @@ TEST_F(tw, bound_port_reuses_tw)
 
 TEST_F(tw, too_young)
 {
-	int proto = variant->proto, fd;
+	int proto = variant->proto;
 
 	ATCP_ONLY(proto, "TCP's one-second limit counts whole seconds");
-	ASSERT_EQ(0, proto_sysctl_set(NS_A, proto, "tw_reuse", "tcp_tw_reuse", 1));
-	ASSERT_EQ(0, one_ephemeral_port(NS_A));
-	self->lfd = listen_on(_metadata, NS_B, proto, ADDR_B);
-	ASSERT_EQ(ONE_PORT, tw_conn(proto, self->lfd, NS_A, ADDR_B, 0));
-	ASSERT_TRUE(WAIT_UNTIL(tw_count(NS_A, proto, ONE_PORT) == 1, SOON_MS));
-	fd = ns_connect(NS_A, proto, NS_B, PORT);
-	EXPECT_EQ(-1, fd);
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
-	if (fd >= 0)
-		abort_fd(fd);
+	tw_on_one_port(_metadata, self, proto, 1);
+	EXPECT_EQ(EADDRNOTAVAIL, connect_error(proto));
 }
 
 TEST_HARNESS_MAIN
