@@ -526,6 +526,7 @@ int atcp_v4_rcv(struct sk_buff *skb);
 int atcp_v4_err(struct sk_buff *skb, u32 info);
 void atcp_release_cb(struct sock *sk);
 int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void atcp_deliver_to_child(struct sock *child, struct sk_buff *skb);
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
 bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);

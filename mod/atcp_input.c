@@ -634,7 +634,19 @@ static bool atcp_segment_valid(struct sk_buff *skb)
  * receive window already bounds queued data, so the backlog may hold up to
  * both buffers' worth before segments are dropped.
  */
-static int atcp_deliver(struct atcp_net *an, struct sock *sk, struct sk_buff *skb)
+static int atcp_rcv_or_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sock_owned_by_user(sk))
+		return atcp_do_rcv(sk, skb);
+	if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf))) {
+		atomic_inc(&sk->sk_drops);
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_BACKLOGDROPS);
+		kfree_skb(skb);
+	}
+	return 0;
+}
+
+static int atcp_deliver(struct sock *sk, struct sk_buff *skb)
 {
 	int ret = 0;
 
@@ -644,17 +656,27 @@ static int atcp_deliver(struct atcp_net *an, struct sock *sk, struct sk_buff *sk
 	}
 	skb->dev = NULL;
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		ret = atcp_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf))) {
-		atomic_inc(&sk->sk_drops);
-		ATCP_INC_STATS(an, ATCP_MIB_BACKLOGDROPS);
-		kfree_skb(skb);
-	}
+	ret = atcp_rcv_or_backlog(sk, skb);
 	bh_unlock_sock(sk);
 out:
 	sock_put(sk);
 	return ret;
+}
+
+/*
+ * A segment that waited in the listener's backlog while the handshake it
+ * belongs to completed (the final ACK was ahead of it there): it is the new
+ * connection's now.  Listener locked or owned; consumes the reference on
+ * @child.
+ */
+void atcp_deliver_to_child(struct sock *child, struct sk_buff *skb)
+{
+	local_bh_disable();
+	bh_lock_sock_nested(child);
+	atcp_rcv_or_backlog(child, skb);
+	bh_unlock_sock(child);
+	local_bh_enable();
+	sock_put(child);
 }
 
 /* IP protocol handler: softirq, under RCU. */
@@ -716,7 +738,7 @@ deliver:
 		goto discard;
 	}
 	nf_reset_ct(skb);
-	return atcp_deliver(an, sk, skb);
+	return atcp_deliver(sk, skb);
 
 no_socket:
 	ATCP_INC_STATS(an, ATCP_MIB_NOSOCKET);

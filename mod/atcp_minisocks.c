@@ -472,6 +472,11 @@ int atcp_listener_rcv(struct sock *sk, struct sk_buff *skb)
 	if (ent) {
 		struct atcp_request *req = container_of(ent, struct atcp_request, ent);
 
+		if (ent->kind == ATCP_ENT_SOCK) {
+			atcp_deliver_to_child(&container_of(ent, struct atcp_sock, ent)->inet.sk,
+					      skb);
+			return 0;
+		}
 		if (ent->kind == ATCP_ENT_REQ && req->listener == sk && !req->dead)
 			atcp_req_rcv(sk, req, skb);
 		else

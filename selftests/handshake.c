@@ -2,11 +2,14 @@
 /*
  * Connection establishment: three-way handshake (blocking and non-blocking
  * connect and accept), refusal by RST, SYN retransmission until ETIMEDOUT,
- * listen backlog overflow and simultaneous open.  Each test runs on Linux
- * TCP and on atcp.  Connections end with an abort (RST): no orphan may
- * outlive a test (its peer's namespace goes away with it).
+ * listen backlog overflow, simultaneous open and data right behind the
+ * final ACK.  Each test runs on Linux TCP and on atcp.  Connections end with
+ * an abort (RST) or, in data_behind_final_ack, in TIME_WAIT on the client:
+ * no orphan may outlive a test (its peer's namespace goes away with it).
  */
 #include "atcp_lib.h"
+
+#include <pthread.h>
 
 #define PORT	5001
 
@@ -357,6 +360,69 @@ TEST_F(hs, simultaneous_open)
 	ASSERT_EQ(0, exchange(a, b));
 	abort_fd(a);
 	abort_fd(b);
+}
+
+struct crr_server {
+	int lfd;
+	int served;
+};
+
+/* accept, read the 1-byte request, answer it, wait for the client's FIN */
+static void *crr_serve(void *arg)
+{
+	struct crr_server *srv = arg;
+	char c;
+
+	for (;;) {
+		int fd = accept(srv->lfd, NULL, NULL);
+
+		if (fd < 0)
+			return NULL;	/* the listener was shut down */
+		if (read(fd, &c, 1) == 1 && write(fd, &c, 1) == 1)
+			while (read(fd, &c, 1) > 0)
+				;
+		close(fd);
+		srv->served++;
+	}
+}
+
+/*
+ * Data right behind the handshake: the client writes as soon as connect()
+ * returns, while the server is in accept().  The final ACK and the request
+ * may both reach the listener while accept() owns it; the request must
+ * still reach the new connection, not wait for a retransmission.  Many
+ * short connections (netperf TCP_CRR) without a single retransmission.
+ */
+TEST_F(hs, data_behind_final_ack)
+{
+	enum { CONNS = 1000 };
+	int proto = variant->proto, i, done = 0;
+	struct crr_server srv = { .served = 0 };
+	long long retrans;
+	pthread_t thr;
+	char c = 'r';
+
+	srv.lfd = ns_listen(NS_B, proto, PORT, 128);
+	ASSERT_GE(srv.lfd, 0);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, crr_serve, &srv));
+	retrans = retrans_counter(NS_A, proto);
+	for (i = 0; i < CONNS; i++) {
+		int fd = ns_connect(NS_A, proto, NS_B, PORT);
+
+		if (fd < 0)
+			break;
+		set_int(fd, sol(proto), TCP_NODELAY, 1);
+		set_io_timeout(fd, 5000);
+		if (write(fd, &c, 1) == 1 && read(fd, &c, 1) == 1)
+			done++;
+		close(fd);	/* active close: TIME_WAIT on the client */
+	}
+	shutdown(srv.lfd, SHUT_RDWR);
+	pthread_join(thr, NULL);
+	close(srv.lfd);
+	ASSERT_EQ(CONNS, done);
+	EXPECT_EQ(0, retrans_counter(NS_A, proto) - retrans)
+		TH_LOG("%d connections, %d served", done, srv.served);
 }
 
 TEST_HARNESS_MAIN
