@@ -66,6 +66,7 @@ struct atcp_skb_cb {
 	u8			flags;		/* ATCPHDR_* */
 	u8			sacked;		/* ATCP_SKB_* scoreboard bits, sent skbs */
 	u16			wnd;		/* raw window field, received */
+	u16			pcount;		/* segments it counts for once sent */
 };
 
 /* Scoreboard bits of a segment on the write queue. */
@@ -552,6 +553,12 @@ static inline u32 atcp_skb_segs(const struct sk_buff *skb)
 	return skb_is_gso(skb) ? max_t(u32, skb_shinfo(skb)->gso_segs, 1) : 1;
 }
 
+/* Segments a sent write-queue skb stands for in packets_out and the scoreboard. */
+static inline u32 atcp_skb_pcount(const struct sk_buff *skb)
+{
+	return ATCP_SKB_CB(skb)->pcount;
+}
+
 /* atcp_output.c */
 u16 atcp_mss_for_mtu(u32 mtu);
 u8 atcp_choose_wscale(int space);
@@ -567,6 +574,9 @@ void atcp_send_fin(struct sock *sk);
 void atcp_send_active_rst(struct sock *sk, gfp_t gfp);
 void atcp_send_probe(struct sock *sk);
 int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
+u32 atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
+u32 atcp_size_goal(struct sock *sk);
 void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);

@@ -197,6 +197,26 @@ static void atcp_ack_sent(struct atcp_sock *as)
 }
 
 /*
+ * A skb of more than one MSS goes out as a super-segment; clear what an
+ * earlier transmission of a longer version of it left (it shares the
+ * fragment array with the queued original, which only ever goes out cloned).
+ */
+static void atcp_set_gso(const struct atcp_sock *as, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *si = skb_shinfo(skb);
+
+	if (len > as->mss) {
+		si->gso_size = as->mss;
+		si->gso_segs = DIV_ROUND_UP(len, as->mss);
+		si->gso_type = ATCP_GSO_TYPE;
+	} else if (si->gso_size) {
+		si->gso_size = 0;
+		si->gso_segs = 0;
+		si->gso_type = 0;
+	}
+}
+
+/*
  * Put the header on @skb (or a clone of it) and hand it to IP.  Runs in any
  * context with the socket locked.  The original of a cloned skb stays on the
  * write queue for retransmission.
@@ -250,9 +270,7 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	skb_push(skb, sizeof(*th) + opt_len);
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
-	/* built before the path MTU shrank: let IP fragment it rather than drop it */
-	if (oskb->len > as->mss && !skb_is_gso(skb))
-		skb->ignore_df = 1;
+	atcp_set_gso(as, skb, oskb->len);
 
 	th = tcp_hdr(skb);
 	memset(th, 0, sizeof(*th));
@@ -327,26 +345,121 @@ static void atcp_queue_skb(struct sock *sk, struct sk_buff *skb)
 		as->send_head = skb;
 }
 
-/* Split @skb so that it carries @len bytes; the rest follows it in the queue. */
-static int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+/*
+ * Set @skb's segment count from the current MSS and move the scoreboard
+ * totals by the change (a sent skb was split, or the MSS moved).
+ */
+static void atcp_set_pcount(struct atcp_sock *as, struct sk_buff *skb, bool sent)
 {
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 segs = skb->len > as->mss ? DIV_ROUND_UP(skb->len, as->mss) : 1;
+	int delta = (int)segs - cb->pcount;
+
+	cb->pcount = segs;
+	if (!sent || !delta)
+		return;
+	as->packets_out += delta;
+	if (cb->sacked & ATCP_SKB_SACKED)
+		as->sacked_out += delta;
+	if (cb->sacked & ATCP_SKB_LOST)
+		as->lost_out += delta;
+	if (cb->sacked & ATCP_SKB_RETRANS)
+		as->retrans_out += delta;
+}
+
+/*
+ * A sent skb is shared with the clones still in flight: give it a page
+ * fragment array of its own before changing it.  The memory it is charged
+ * for stays as it was.
+ */
+static int atcp_unshare(struct sk_buff *skb)
+{
+	unsigned int truesize = skb->truesize;
+	int err;
+
+	if (!skb_cloned(skb))
+		return 0;
+	err = pskb_expand_head(skb, 0, 0, GFP_ATOMIC);
+	skb->truesize = truesize;
+	return err;
+}
+
+/*
+ * Split @skb so that it carries @len bytes; the rest follows it in the
+ * queue with the same scoreboard bits.  Works on sent skbs too (loss,
+ * SACK or a retransmission that needs only part of one).
+ */
+int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	bool sent = skb != as->send_head && !atcp_seq_before(as->snd_nxt, cb->end_seq);
 	struct sk_buff *rest;
 
+	if (WARN_ON_ONCE(!len || len >= skb->len) || atcp_unshare(skb))
+		return -ENOMEM;
 	rest = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
 	if (!rest)
 		return -ENOMEM;
 	skb_reserve(rest, ATCP_MAX_HEADER);
+	rest->ip_summed = skb->ip_summed;
 	skb_split(skb, rest, len);
 	*ATCP_SKB_CB(rest) = *cb;
 	ATCP_SKB_CB(rest)->seq = cb->seq + len;
+	ATCP_SKB_CB(rest)->pcount = 0;
 	cb->end_seq = cb->seq + len;
 	cb->flags &= ~(ATCPHDR_FIN | ATCPHDR_PSH);
 	rest->truesize += rest->data_len;
 	skb->truesize -= rest->data_len;
 	atcp_wmem_charge_forced(sk, rest->truesize - rest->data_len);
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	if (sent) {
+		atcp_set_pcount(as, skb, true);
+		atcp_set_pcount(as, rest, true);
+	}
 	return 0;
+}
+
+/*
+ * The peer acknowledged the first @len bytes of the sent skb @skb: drop
+ * them (their pages go back as the fragments are released).  Returns the
+ * segments that left packets_out.  Socket locked.
+ */
+u32 atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct skb_shared_info *si = skb_shinfo(skb);
+	u32 before = atcp_skb_pcount(skb), left = len;
+	int i, k = 0;
+
+	if (skb_headlen(skb) || atcp_unshare(skb))
+		return 0;
+	for (i = 0; i < si->nr_frags; i++) {
+		skb_frag_t *f = &si->frags[i];
+		u32 size = skb_frag_size(f);
+
+		if (left >= size) {
+			put_page(skb_frag_page(f));	/* our own pages, never a page pool's */
+			left -= size;
+			continue;
+		}
+		si->frags[k] = *f;
+		if (left) {
+			skb_frag_off_add(&si->frags[k], left);
+			skb_frag_size_sub(&si->frags[k], left);
+			left = 0;
+		}
+		k++;
+	}
+	si->nr_frags = k;
+	skb->len -= len;
+	skb->data_len -= len;
+	skb->truesize -= len;
+	sk_wmem_queued_add(sk, -len);
+	sk_mem_uncharge(sk, len);
+	ATCP_SKB_CB(skb)->seq += len;
+	atcp_set_pcount(as, skb, true);
+	return before - atcp_skb_pcount(skb);
 }
 
 /* Segments in flight by RFC 6675's estimate: sent, not SACKed, not lost, plus resends. */
@@ -363,7 +476,7 @@ static bool atcp_hold_partial(struct sock *sk, struct sk_buff *skb, int push)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
-	if (skb->len >= as->mss || (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN) ||
+	if (!(skb->len % as->mss) || (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN) ||
 	    !skb_queue_is_last(&sk->sk_write_queue, skb) || push >= ATCP_PUSH_FORCE)
 		return false;
 	if (as->cork || push == ATCP_PUSH_MORE)
@@ -380,131 +493,82 @@ static void atcp_cwnd_restart(struct atcp_sock *as)
 }
 
 /*
- * Super-segments (GSO).  The write queue keeps one skb per MSS, so the SACK
- * scoreboard, loss marking, retransmission and packets_out stay per segment
- * and unchanged.  At transmission, up to sk_gso_max_segs consecutive unsent
- * skbs that the congestion and receive windows allow are sent as ONE skb:
- * a new head carrying references to their page fragments (fragments that
- * continue each other are merged), gso_size = MSS, so that IP, netfilter,
- * the qdisc, veth and the peer's stack see one packet instead of many.
- * Retransmissions always go out one MSS skb at a time.
+ * Super-segments (GSO).  Like Linux TCP, sendmsg() fills write-queue skbs
+ * up to atcp_size_goal() bytes, a whole number of MSS, and a skb goes out
+ * as one packet of gso_size = MSS that IP, netfilter, the qdisc, veth and
+ * the peer's stack handle once; atcp_gso_segment() cuts it where a device
+ * needs single segments.  packets_out and the scoreboard count segments
+ * (atcp_skb_pcount()); a sent skb is split only where the scoreboard needs
+ * a boundary inside it (SACK, loss, retransmission) and trimmed when an
+ * ACK covers part of it.
  */
-
-/* Can @skb's page fragments join a super-segment that has @nfrags so far? */
-static bool atcp_gso_frags_fit(const struct sk_buff *skb, unsigned int *nfrags,
-			       const skb_frag_t **last)
+static bool atcp_gso_ok(struct sock *sk)
 {
-	const struct skb_shared_info *si = skb_shinfo(skb);
-	unsigned int i;
-
-	if (skb_headlen(skb) || skb_has_frag_list(skb))
-		return false;
-	for (i = 0; i < si->nr_frags; i++) {
-		const skb_frag_t *f = &si->frags[i];
-
-		if (*last && skb_frag_page(*last) == skb_frag_page(f) &&
-		    skb_frag_off(*last) + skb_frag_size(*last) == skb_frag_off(f)) {
-			*last = f;
-			continue;
-		}
-		if (*nfrags == MAX_SKB_FRAGS)
-			return false;
-		(*nfrags)++;
-		*last = f;
-	}
-	return true;
+	return READ_ONCE(atcp_sk_net(sk)->gso) && sk_can_gso(sk) &&
+	       sk->sk_gso_max_segs >= 2 && sk->sk_gso_max_size >= 4U * atcp_sk(sk)->mss;
 }
 
-/*
- * How many write-queue skbs from @first go out as one super-segment: all but
- * the last exactly one MSS, each allowed by cwnd and the peer's window, no
- * SYN, a FIN only on the last.  1 means: send @first on its own.
- */
-static u32 atcp_gso_count(struct sock *sk, struct sk_buff *first, int push)
+/* Bytes a write-queue skb may grow to: one MSS, or as many as one GSO packet takes. */
+u32 atcp_size_goal(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	u32 wnd_end = as->snd_una + as->snd_wnd;
-	u32 max_segs = min_t(u32, sk->sk_gso_max_segs, 64);
 	/* headers included, an IPv4 packet ends at 64 KB (no BIG TCP) */
 	u32 max_bytes = min_t(u32, sk->sk_gso_max_size, 65535) -
 			sizeof(struct iphdr) - sizeof(struct tcphdr) - ATCP_MAX_OPT_SPACE;
-	u32 pipe = atcp_pipe(as), n = 0, bytes = 0;
-	unsigned int nfrags = 0;
-	const skb_frag_t *last = NULL;
-	struct sk_buff *skb = first;
+	u32 segs;
 
-	if (!READ_ONCE(atcp_sk_net(sk)->gso) || !sk_can_gso(sk) || max_segs < 2 ||
-	    sk->sk_gso_max_size < 4U * as->mss)
-		return 1;
-	for (;;) {
-		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-
-		if (!skb->len || skb->len > as->mss || (cb->flags & ATCPHDR_SYN) ||
-		    pipe + n >= as->cwnd || atcp_seq_after(cb->end_seq, wnd_end) ||
-		    bytes + skb->len > max_bytes ||
-		    (n && atcp_hold_partial(sk, skb, push)) ||
-		    !atcp_gso_frags_fit(skb, &nfrags, &last))
-			break;
-		n++;
-		bytes += skb->len;
-		if (skb->len < as->mss || (cb->flags & ATCPHDR_FIN) || n == max_segs ||
-		    skb_queue_is_last(&sk->sk_write_queue, skb))
-			break;
-		skb = skb_queue_next(&sk->sk_write_queue, skb);
-	}
-	return max_t(u32, n, 1);
+	if (!atcp_gso_ok(sk))
+		return as->mss;
+	segs = min3(max_bytes / as->mss, (u32)sk->sk_gso_max_segs, 64U);
+	return max(segs, 1U) * as->mss;
 }
 
-/* Build the super-segment of @n skbs from @first and send it.  Socket locked. */
-static int atcp_transmit_gso(struct sock *sk, struct sk_buff *first, u32 n)
+/*
+ * How many bytes of the send head may go now: what cwnd and the peer's
+ * window allow, in whole segments; a partial last segment only when
+ * atcp_hold_partial() lets it go.  0: nothing.
+ */
+static u32 atcp_sendable(struct sock *sk, struct sk_buff *skb, int push, bool *wnd_limited)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	struct sk_buff *skb, *m = first;
-	struct skb_shared_info *si;
-	skb_frag_t *last = NULL;
-	u32 i, len = 0;
-	u8 flags = 0;
+	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	u32 wnd_end = as->snd_una + as->snd_wnd;
+	u32 pipe = atcp_pipe(as), len = skb->len;
 
-	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
-	if (!skb)
-		return -ENOBUFS;
-	skb_reserve(skb, ATCP_MAX_HEADER);
-	si = skb_shinfo(skb);
-	for (i = 0; i < n; i++) {
-		const struct skb_shared_info *msi;
-		unsigned int j;
+	if (cb->end_seq - cb->seq == 1 && (cb->flags & ATCPHDR_FIN))
+		return 1;			/* a bare FIN ignores both windows */
+	if (pipe >= as->cwnd)
+		return 0;
+	if (!len)
+		return 1;
+	if (DIV_ROUND_UP(len, as->mss) > as->cwnd - pipe)
+		len = (as->cwnd - pipe) * as->mss;
+	if (atcp_seq_after(cb->seq + len, wnd_end)) {
+		u32 usable = atcp_seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
 
-		if (i)
-			m = skb_queue_next(&sk->sk_write_queue, m);
-		msi = skb_shinfo(m);
-
-		for (j = 0; j < msi->nr_frags; j++) {
-			const skb_frag_t *f = &msi->frags[j];
-
-			if (last && skb_frag_page(last) == skb_frag_page(f) &&
-			    skb_frag_off(last) + skb_frag_size(last) == skb_frag_off(f)) {
-				skb_frag_size_add(last, skb_frag_size(f));
-				continue;
-			}
-			skb_fill_page_desc(skb, si->nr_frags, skb_frag_page(f),
-					   skb_frag_off(f), skb_frag_size(f));
-			get_page(skb_frag_page(f));
-			last = &si->frags[si->nr_frags - 1];
+		/*
+		 * Sender SWS avoidance (RFC 1122 4.2.3.4): less than a segment
+		 * is sent only with nothing in flight and at least half the
+		 * largest window the peer offered, or as a probe.
+		 */
+		if (usable < as->mss &&
+		    (as->snd_nxt != as->snd_una || !usable ||
+		     (usable < as->max_window / 2 && push != ATCP_PUSH_PROBE))) {
+			*wnd_limited = true;
+			return 0;
 		}
-		len += m->len;
-		flags |= ATCP_SKB_CB(m)->flags;
-		ATCP_SKB_CB(skb)->end_seq = ATCP_SKB_CB(m)->end_seq;
+		len = usable < as->mss ? usable : rounddown(usable, as->mss);
 	}
-	skb->len += len;
-	skb->data_len += len;
-	skb->truesize += len;
-	ATCP_SKB_CB(skb)->seq = ATCP_SKB_CB(first)->seq;
-	ATCP_SKB_CB(skb)->flags = flags;
-	ATCP_SKB_CB(skb)->sacked = 0;
-	si->gso_size = as->mss;
-	si->gso_segs = n;
-	si->gso_type = ATCP_GSO_TYPE;
-	return atcp_transmit_skb(sk, skb, false, GFP_ATOMIC);
+	if (len == skb->len && atcp_hold_partial(sk, skb, push)) {
+		/* Nagle/cork hold the partial tail segment, not the full ones before it */
+		len = rounddown(len, as->mss);
+		if (!len || len == skb->len)
+			return 0;
+	}
+	/* no bigger than one GSO packet now (the route or the MSS may have changed) */
+	if (len > as->mss)
+		len = min(len, atcp_size_goal(sk));
+	return len;
 }
 
 /*
@@ -517,52 +581,29 @@ int atcp_write_xmit(struct sock *sk, int push)
 	bool wnd_limited = false;
 	struct sk_buff *skb;
 	int sent = 0;
-	u32 nsegs;
 
 	atcp_cwnd_restart(as);
 	while ((skb = as->send_head)) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-		u32 wnd_end = as->snd_una + as->snd_wnd;
-		bool fin_only = cb->end_seq - cb->seq == 1 && (cb->flags & ATCPHDR_FIN);
+		u32 len = atcp_sendable(sk, skb, push, &wnd_limited);
 
-		if (atcp_pipe(as) >= as->cwnd && !fin_only)
+		if (!len)
 			break;
-		if (atcp_seq_after(cb->end_seq, wnd_end) && !fin_only) {
-			u32 usable = atcp_seq_after(wnd_end, as->snd_nxt) ? wnd_end - as->snd_nxt : 0;
-
-			/*
-			 * Nothing in flight and part of the window free: send what
-			 * fits if it is at least half the largest window the peer
-			 * ever offered (sender SWS avoidance, RFC 1122 4.2.3.4),
-			 * or when the persist timer ran out.
-			 */
-			if (as->snd_nxt != as->snd_una || !usable || usable >= skb->len ||
-			    (usable < as->max_window / 2 && push != ATCP_PUSH_PROBE) ||
-			    atcp_fragment(sk, skb, usable)) {
-				wnd_limited = true;
-				break;
-			}
-		}
-		if (atcp_hold_partial(sk, skb, push))
+		if (skb->len && len < skb->len && atcp_fragment(sk, skb, len))
 			break;
-		nsegs = atcp_gso_count(sk, skb, push);
-		if (nsegs > 1 ? atcp_transmit_gso(sk, skb, nsegs) :
-				atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
+		atcp_set_pcount(as, skb, false);
+		if (atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
 			break;
 		if (!as->rtt_timing) {
 			as->rtt_timing = true;
 			as->rtt_seq = cb->end_seq;
 			as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
 		}
-		/* per-segment accounting, whether it left alone or in a super-segment */
-		while (nsegs--) {
-			as->snd_nxt = ATCP_SKB_CB(skb)->end_seq;
-			as->packets_out++;
-			sent++;
-			skb = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-			      NULL : skb_queue_next(&sk->sk_write_queue, skb);
-		}
-		as->send_head = skb;
+		as->snd_nxt = cb->end_seq;
+		as->packets_out += atcp_skb_pcount(skb);
+		sent += atcp_skb_pcount(skb);
+		as->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb_queue_next(&sk->sk_write_queue, skb);
 	}
 	if (sent) {
 		as->lsnd_time = jiffies;
@@ -601,6 +642,7 @@ int atcp_send_syn(struct sock *sk)
 	atcp_queue_skb(sk, skb);
 	as->send_head = NULL;
 	as->snd_nxt = as->iss + 1;
+	ATCP_SKB_CB(skb)->pcount = 1;
 	as->packets_out = 1;
 	as->rtt_timing = true;
 	as->rtt_seq = as->iss + 1;
@@ -695,11 +737,14 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	int err;
 
+	/* one segment at a time: the rest keeps its marks and goes next */
+	if (skb->len > as->mss && atcp_fragment(sk, skb, as->mss))
+		return -ENOMEM;
 	err = atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
 	if (err)
 		return err;
 	if (!(cb->sacked & ATCP_SKB_RETRANS))
-		as->retrans_out++;
+		as->retrans_out += atcp_skb_pcount(skb);
 	if (as->ca_state == ATCP_CA_RECOVERY)
 		as->undo_retrans++;
 	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;

@@ -71,20 +71,32 @@ static void atcp_sacktag(struct sock *sk, const struct atcp_opts *opts, u32 prio
 			continue;	/* D-SACK or bogus */
 		skb_queue_walk(&sk->sk_write_queue, skb) {
 			struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+			u32 pcount;
 
 			if (skb == as->send_head || !atcp_seq_before(cb->seq, end))
 				break;
-			if (atcp_seq_before(cb->seq, start) || atcp_seq_after(cb->end_seq, end) ||
-			    (cb->sacked & ATCP_SKB_SACKED))
+			if (cb->sacked & ATCP_SKB_SACKED)
 				continue;
+			/* a block edge inside a multi-segment skb: split it there */
+			if (atcp_seq_before(cb->seq, start)) {
+				if (atcp_skb_pcount(skb) > 1 &&
+				    atcp_seq_before(start, cb->seq + skb->len))
+					atcp_fragment(sk, skb, start - cb->seq);
+				continue;	/* the part from @start comes next */
+			}
+			if (atcp_seq_after(cb->end_seq, end) &&
+			    (atcp_skb_pcount(skb) < 2 || !atcp_seq_before(end, cb->seq + skb->len) ||
+			     atcp_fragment(sk, skb, end - cb->seq)))
+				continue;
+			pcount = atcp_skb_pcount(skb);
 			if (cb->sacked & ATCP_SKB_LOST)
-				as->lost_out--;
+				as->lost_out -= pcount;
 			if (cb->sacked & ATCP_SKB_RETRANS)
-				as->retrans_out--;
+				as->retrans_out -= pcount;
 			if (!(cb->sacked & ATCP_SKB_EVER_RETRANS) && atcp_seq_before(cb->seq, reord))
 				reord = cb->seq;
 			cb->sacked = (cb->sacked & ATCP_SKB_EVER_RETRANS) | ATCP_SKB_SACKED;
-			as->sacked_out++;
+			as->sacked_out += pcount;
 			if (atcp_seq_after(cb->end_seq, fack))
 				fack = cb->end_seq;
 		}
@@ -101,10 +113,10 @@ static void atcp_mark_skb_lost(struct atcp_sock *as, struct sk_buff *skb)
 		return;
 	if (cb->sacked & ATCP_SKB_RETRANS) {
 		cb->sacked &= ~ATCP_SKB_RETRANS;
-		as->retrans_out--;
+		as->retrans_out -= atcp_skb_pcount(skb);
 	}
 	cb->sacked |= ATCP_SKB_LOST;
-	as->lost_out++;
+	as->lost_out += atcp_skb_pcount(skb);
 }
 
 /*
@@ -125,7 +137,7 @@ static void atcp_mark_lost_sack(struct sock *sk)
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 
 		if (cb->sacked & ATCP_SKB_SACKED)
-			sacked_above++;
+			sacked_above += atcp_skb_pcount(skb);
 		else if (sacked_above >= as->reordering && !(cb->sacked & ATCP_SKB_RETRANS))
 			atcp_mark_skb_lost(as, skb);
 	}
@@ -137,8 +149,11 @@ static void atcp_mark_head_lost(struct sock *sk)
 	struct atcp_sock *as = atcp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (skb && skb != as->send_head && !(ATCP_SKB_CB(skb)->sacked & ATCP_SKB_RETRANS))
-		atcp_mark_skb_lost(as, skb);
+	if (!skb || skb == as->send_head || (ATCP_SKB_CB(skb)->sacked & ATCP_SKB_RETRANS))
+		return;
+	if (skb->len > as->mss && atcp_fragment(sk, skb, as->mss))
+		return;
+	atcp_mark_skb_lost(as, skb);
 }
 
 /* Resend segments marked lost while the pipe has room (RFC 6675 NextSeg rule 1). */
@@ -208,11 +223,11 @@ void atcp_enter_loss(struct sock *sk)
 			continue;
 		if (cb->sacked & ATCP_SKB_RETRANS) {
 			cb->sacked &= ~ATCP_SKB_RETRANS;
-			as->retrans_out--;
+			as->retrans_out -= atcp_skb_pcount(skb);
 		}
 		if (!(cb->sacked & ATCP_SKB_LOST)) {
 			cb->sacked |= ATCP_SKB_LOST;
-			as->lost_out++;
+			as->lost_out += atcp_skb_pcount(skb);
 		}
 	}
 }
@@ -227,21 +242,26 @@ static u32 atcp_clean_rtx_queue(struct sock *sk, u32 ack, u32 prior_fack)
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != as->send_head) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+		u32 pcount = atcp_skb_pcount(skb);
 
-		if (atcp_seq_after(cb->end_seq, ack))
+		if (atcp_seq_after(cb->end_seq, ack)) {
+			/* part of a multi-segment skb: the rest stays queued */
+			if (pcount > 1 && atcp_seq_after(ack, cb->seq))
+				acked += atcp_trim_head(sk, skb, min(ack - cb->seq, skb->len));
 			break;
+		}
 		/* an original that arrived after SACKed data above it */
 		if (!(cb->sacked & (ATCP_SKB_SACKED | ATCP_SKB_EVER_RETRANS)) &&
 		    atcp_seq_before(cb->seq, reord))
 			reord = cb->seq;
 		if (cb->sacked & ATCP_SKB_SACKED)
-			as->sacked_out--;
+			as->sacked_out -= pcount;
 		if (cb->sacked & ATCP_SKB_LOST)
-			as->lost_out--;
+			as->lost_out -= pcount;
 		if (cb->sacked & ATCP_SKB_RETRANS)
-			as->retrans_out--;
-		as->packets_out--;
-		acked++;
+			as->retrans_out -= pcount;
+		as->packets_out -= pcount;
+		acked += pcount;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		atcp_wmem_free_skb(sk, skb);
 	}

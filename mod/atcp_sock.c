@@ -403,6 +403,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = as->send_head ? skb_peek_tail(&sk->sk_write_queue) : NULL;
+		u32 size_goal = atcp_size_goal(sk);
 		struct page_frag *pfrag;
 		bool merge;
 		int copy, i;
@@ -411,7 +412,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
 
-		if (skb && (skb->len >= as->mss ||
+		if (skb && (skb->len >= size_goal ||
 			    (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN)))
 			skb = NULL;
 		if (skb) {
@@ -432,6 +433,8 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				goto wait_for_space;
 			}
 			skb_reserve(skb, ATCP_MAX_HEADER);
+			/* summed at transmission (atcp_set_checksum), not while copying */
+			skb->ip_summed = CHECKSUM_PARTIAL;
 			ATCP_SKB_CB(skb)->seq = as->write_seq;
 			ATCP_SKB_CB(skb)->end_seq = as->write_seq;
 			ATCP_SKB_CB(skb)->flags = 0;
@@ -446,7 +449,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		pfrag = sk_page_frag(sk);
 		if (!sk_page_frag_refill(sk, pfrag))
 			goto wait_for_space;
-		copy = min_t(int, msg_data_left(msg), as->mss - skb->len);
+		copy = min_t(int, msg_data_left(msg), size_goal - skb->len);
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
 		if (!sk_wmem_schedule(sk, copy))
 			goto wait_for_space;
