@@ -34,6 +34,8 @@
  *                     retransmission, at the RTO of the path (200 ms) ...
  *  retries2_large_rto ... and at a large one (delayed ACKs), where it
  *                     means fewer retransmissions than retries2
+ *  user_timeout_over_retries2  USER_TIMEOUT replaces a shorter budget
+ *  orphan_giveup      an orphan's budget: 8, or none at the RTO cap
  *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
  *                     receive queue stays within SO_RCVBUF
  */
@@ -1070,6 +1072,65 @@ TEST_F_TIMEOUT(mech, retries2_large_rto, 30)
 	set_io_timeout(self->c.srv, 5000);
 	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
 	check_giveup(_metadata, self, 3);
+}
+
+/*
+ * ATCP_USER_TIMEOUT replaces the retries2 budget, also when it is longer:
+ * retries2 1 alone gives up at ~1.4 s (a 0.6 s budget from 0.2 s); with a
+ * 2 s user timeout the connection outlives 2 s after the first
+ * retransmission.  Linux TCP shortens the last RTO to end right at 2.2 s,
+ * atcp gives up at the next timeout (3.0 s).
+ */
+TEST_F_TIMEOUT(mech, user_timeout_over_retries2, 30)
+{
+	int proto = variant->proto;
+	long t0, elapsed;
+	char buf[100] = { 0 };
+
+	ASSERT_EQ(0, set_retries2(proto, 1));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT, 2000));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	ASSERT_EQ(POLLIN, poll_fd(self->c.cli, POLLIN, 10000) & POLLIN) TH_LOG("no error in 10 s");
+	elapsed = now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	TH_LOG("user timeout 2 s with retries2 1: gave up after %ld ms", elapsed);
+	EXPECT_LE(2100, elapsed);
+	EXPECT_GE(4000, elapsed);
+}
+
+/*
+ * An orphan gives up as Linux's does: after 8 (tcp_orphan_retries) instead
+ * of retries2, but at the next timeout once its RTO has reached
+ * rto_max_ms.  retries2 1, rto_max_ms 1000: timeouts at 0.2, 0.6, 1.4 s
+ * (the RTO is now 1 s, the cap), 2.4 s: gone.  Counting min(retries2, 8)
+ * timeouts dropped it at 0.6 s.  atcp only: 6.1's RTO cap is fixed.
+ */
+TEST_F_TIMEOUT(mech, orphan_giveup, 30)
+{
+	int proto = variant->proto;
+	long t0, elapsed;
+	char buf[100] = { 0 };
+
+	ATCP_ONLY(proto, "rto_max_ms has no TCP counterpart in 6.1");
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/retries2", 1));
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 1000));
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
+	close(self->c.cli);
+	self->c.cli = -1;
+	ASSERT_EQ(1, proc_count(NS_A, proto, ANY, ANY, PORT));
+	ASSERT_TRUE(WAIT_UNTIL(proc_count(NS_A, proto, ANY, ANY, PORT) == 0, 10000));
+	elapsed = now_ms() - t0;
+	TH_LOG("orphan gone after %ld ms", elapsed);
+	EXPECT_LE(2200, elapsed);
+	EXPECT_GE(3500, elapsed);
 }
 
 /* After an idle period longer than the RTO, cwnd restarts (RFC 5681 4.1 / RFC 7661). */
