@@ -300,10 +300,11 @@ struct atcp_sock {
 	u32			rtt_seq;
 	u64			rtt_start_us;
 	bool			rtt_timing;
-	u8			retransmits;
+	u8			retransmits;	/* timeouts since the last forward ACK */
 	u8			backoff;
 	bool			probing;	/* persist mode */
-	unsigned long		retrans_stamp;	/* first retransmission of the head */
+	bool			r1_rerouted;	/* retries1 time passed in this run */
+	unsigned long		retrans_stamp;	/* first (attempted) retransmission; 0: none */
 	unsigned long		rcv_tstamp;	/* last segment from the peer */
 	u32			user_timeout_ms;
 	int			keepalive_idle;	/* seconds; 0 = netns default */

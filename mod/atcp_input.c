@@ -226,6 +226,7 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		atcp_ack_rtt(sk, opts, ack);
 		as->snd_una = ack;
 		as->retransmits = 0;
+		as->r1_rerouted = false;
 		as->backoff = 0;
 	}
 	atcp_ack_recovery(sk, opts, prior_una, dupack);

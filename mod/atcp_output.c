@@ -741,6 +741,9 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (skb->len > as->mss && atcp_fragment(sk, skb, as->mss))
 		return -ENOMEM;
 	err = atcp_transmit_skb(sk, skb, true, GFP_ATOMIC);
+	/* as Linux: the give-up clock starts at the first attempt, sent or not */
+	if (!as->retrans_stamp)
+		as->retrans_stamp = jiffies;
 	if (err)
 		return err;
 	if (!(cb->sacked & ATCP_SKB_RETRANS))
@@ -749,8 +752,6 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		as->undo_retrans++;
 	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;
 	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
-	if (!as->retrans_stamp)
-		as->retrans_stamp = jiffies;
 	as->total_retrans++;
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRANSSEGS);
 	return 0;

@@ -33,6 +33,7 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->ack_pending = false;
 	as->unacked_segs = 0;
 	as->retransmits = 0;
+	as->r1_rerouted = false;
 	as->backoff = 0;
 	as->srtt_us = 0;
 	as->rttvar_us = 0;

@@ -77,30 +77,40 @@ void atcp_arm_fin_wait2(struct sock *sk)
 		       jiffies + atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->fin_timeout_ms)));
 }
 
-/* ATCP_USER_TIMEOUT: data has waited for an ACK longer than the user allows. */
-static bool atcp_user_timeout_expired(const struct sock *sk)
+/*
+ * How long retransmissions may go unanswered, in ms, before @boundary is
+ * reached: the time @boundary timeouts in a row would take from an RTO of
+ * @base_ms that doubles up to rto_max_ms and then stays there (Linux's
+ * model of tcp_retries2).  rto_min_ms 200 and rto_max_ms 120000 give
+ * 3 s for 3, 102.2 s for 8 and 924.6 s for 15.
+ */
+static u32 atcp_model_timeout_ms(const struct sock *sk, u32 boundary, u32 base_ms)
 {
-	const struct atcp_sock *as = atcp_sk(sk);
+	u32 max_ms = READ_ONCE(atcp_sk_net(sk)->rto_max_ms);
+	u32 doublings;
 
-	return as->user_timeout_ms && as->retrans_stamp &&
-	       time_after_eq(jiffies, as->retrans_stamp + msecs_to_jiffies(as->user_timeout_ms));
+	base_ms = clamp(base_ms, 1U, max_ms);
+	doublings = ilog2(max_ms / base_ms);
+	if (boundary <= doublings)
+		return ((2U << boundary) - 1) * base_ms;
+	return ((2U << doublings) - 1) * base_ms + (boundary - doublings) * max_ms;
 }
 
-static int atcp_retry_limit(const struct sock *sk)
+/*
+ * Has this run of timeouts lasted too long?  The clock starts at the first
+ * retransmission (retrans_stamp, as Linux's) and the limit is @user_ms
+ * (ATCP_USER_TIMEOUT) if set, else the model time of @boundary timeouts.
+ * Never before the first retransmission.
+ */
+static bool atcp_retransmits_timed_out(const struct sock *sk, u32 boundary, u32 base_ms,
+				       u32 user_ms)
 {
-	const struct atcp_net *an = atcp_sk_net(sk);
+	const struct atcp_sock *as = atcp_sk(sk);
+	u32 limit_ms = user_ms ? : atcp_model_timeout_ms(sk, boundary, base_ms);
 
-	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-		return READ_ONCE(an->syn_retries);
-	case TCP_SYN_RECV:
-		return READ_ONCE(an->synack_retries);
-	default:
-		/* nobody waits for an orphan: give up sooner, as TCP does */
-		if (sock_flag(sk, SOCK_DEAD))
-			return min(READ_ONCE(an->retries2), ATCP_ORPHAN_RETRIES);
-		return READ_ONCE(an->retries2);
-	}
+	if (!as->retransmits || !as->retrans_stamp)
+		return false;
+	return time_after_eq(jiffies, as->retrans_stamp + msecs_to_jiffies(limit_ms));
 }
 
 /* The connection is dead: report the error to the user and close. */
@@ -114,14 +124,50 @@ static void atcp_write_error(struct sock *sk, int err)
 }
 
 /*
- * RFC 1122 4.2.3.5: after retries1 timeouts in a row the path may be bad:
- * give IP negative advice and look the route up afresh for what follows.
+ * RFC 1122 4.2.3.5: after the retries1 time the path may be bad: give IP
+ * negative advice and look the route up afresh for what follows.  Once
+ * per run of timeouts.
  */
 static void atcp_retries1_reached(struct sock *sk)
 {
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_R1REROUTES);
+	atcp_sk(sk)->r1_rerouted = true;
 	dst_negative_advice(sk);
 	__sk_dst_reset(sk);
+}
+
+/*
+ * timer: give up on a silent peer?  SYN_SENT and SYN_RECV count syn_retries
+ * timeouts (also timed from rto_initial_ms); later states time retries1 and
+ * retries2 from rto_min_ms.  An orphan gets ATCP_ORPHAN_RETRIES, or none
+ * once its RTO has reached rto_max_ms.  Reports and closes; true if so.
+ */
+static bool atcp_write_timeout(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct atcp_net *an = atcp_sk_net(sk);
+	u32 base_ms = READ_ONCE(an->rto_min_ms);
+	bool expired = false;
+	int limit;
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		limit = READ_ONCE(an->syn_retries);
+		base_ms = READ_ONCE(an->rto_initial_ms);
+		expired = as->retransmits >= limit;
+	} else {
+		if (!as->r1_rerouted &&
+		    atcp_retransmits_timed_out(sk, READ_ONCE(an->retries1), base_ms, 0))
+			atcp_retries1_reached(sk);
+		limit = READ_ONCE(an->retries2);
+		/* nobody waits for an orphan; Linux's tcp_orphan_retries */
+		if (sock_flag(sk, SOCK_DEAD))
+			limit = as->rto < atcp_rto_max(sk) ? ATCP_ORPHAN_RETRIES : 0;
+	}
+	if (!expired)
+		expired = atcp_retransmits_timed_out(sk, limit, base_ms, as->user_timeout_ms);
+	if (expired)
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+	return expired;
 }
 
 static void atcp_probe_timeout(struct sock *sk)
@@ -162,18 +208,17 @@ static void atcp_rtx_timeout(struct sock *sk)
 	}
 	if (!as->packets_out)
 		return;
-	if (as->retransmits >= atcp_retry_limit(sk) || atcp_user_timeout_expired(sk)) {
-		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+	if (atcp_write_timeout(sk))
 		return;
-	}
 	atcp_enter_loss(sk);
-	as->retransmits++;
-	if (as->retransmits == READ_ONCE(atcp_sk_net(sk)->retries1) &&
-	    !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
-		atcp_retries1_reached(sk);
+	if (as->retransmits < U8_MAX)
+		as->retransmits++;
 	if (as->backoff < 31)
 		as->backoff++;
 	atcp_xmit_retransmits(sk);
+	/* the clock of atcp_retransmits_timed_out() runs from the first attempt */
+	if (!as->retrans_stamp)
+		as->retrans_stamp = jiffies;
 	as->rto = min_t(u32, as->rto * 2, atcp_rto_max(sk));
 	atcp_reset_rtx_timer(sk);
 }

@@ -132,7 +132,14 @@ TEST_F(sysctl, rto_min_not_above_max)
 	EXPECT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_max_ms", 1000));
 }
 
-/* retries1 RTOs in a row: the route is looked up afresh, once per episode */
+/*
+ * retries1 is a time, as Linux's: once the model time of retries1 timeouts
+ * from rto_min_ms (1 -> 3 x 100 ms) has passed since the first
+ * retransmission, the route is looked up afresh, once per episode.  With
+ * a 100 ms RTO the timeouts come at 0.1 (first retransmission), 0.3 (0.2 s
+ * in) and 0.7 s (0.6 s in, past 0.3 s): after the third timeout, where
+ * counting timeouts would reroute after the first.
+ */
 TEST_F(sysctl, retries1_reroutes)
 {
 	long long r0 = atcp_counter(NS_A, "Retries1Reroutes");
@@ -142,15 +149,18 @@ TEST_F(sysctl, retries1_reroutes)
 
 	conn_init(&c);
 	ASSERT_LE(0, r0);
-	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/retries1", 2));
-	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 50));
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/retries1", 1));
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_A, "net/atcp/rto_min_ms", 100));
 	ASSERT_EQ(0, conn_open(&c, IPPROTO_ATCP, 5010));
 	ASSERT_EQ(0, exchange(c.cli, c.srv));
+	ASSERT_EQ(0, sock_xinfo(c.cli, &x));
+	ASSERT_EQ(100000, x.rto_us);
 	ASSERT_EQ(0, netem(NS_B, "loss 100%"));		/* no ACK comes back */
 	ASSERT_EQ(1, send(c.cli, buf, 1, 0));
 	ASSERT_TRUE(WAIT_UNTIL(atcp_counter(NS_A, "Retries1Reroutes") == r0 + 1, 5000));
 	ASSERT_EQ(0, sock_xinfo(c.cli, &x));
-	EXPECT_LE(2, x.backoff) TH_LOG("counted after %d timeouts", x.backoff);
+	/* the third timeout rerouted, then retransmitted (backoff 3); the next is 0.8 s away */
+	EXPECT_EQ(3, x.backoff) TH_LOG("counted after %d timeouts", x.backoff);
 	/* more timeouts of the same episode do not count again */
 	ASSERT_TRUE(WAIT_UNTIL(sock_xinfo(c.cli, &x) == 0 && x.backoff >= 4, 5000));
 	EXPECT_EQ(r0 + 1, atcp_counter(NS_A, "Retries1Reroutes"));
