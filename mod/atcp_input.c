@@ -179,7 +179,13 @@ static void atcp_ack_rtt(struct sock *sk, const struct atcp_opts *opts, u32 ack)
 	if (as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq)) {
 		as->rtt_timing = false;
 		atcp_rtt_sample(sk, div_u64(ktime_get_ns(), NSEC_PER_USEC) - as->rtt_start_us);
-	} else if (as->ts_ok && opts->ts_present && opts->tsecr && !as->retrans_out) {
+	} else if (as->ts_ok && opts->ts_present && opts->tsecr) {
+		/*
+		 * The echoed timestamp is that of the transmission that got
+		 * through, retransmission or not (RFC 7323 4.1), so a loss
+		 * episode still yields samples: without them a backed-off RTO
+		 * would stay doubled through every later loss.
+		 */
 		u32 rtt_ms = atcp_ts_now() + as->ts_off - opts->tsecr;
 
 		if (rtt_ms < 60 * MSEC_PER_SEC)
