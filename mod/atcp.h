@@ -394,7 +394,7 @@ enum atcp_mib_field {
 	ATCP_MIB_R1REROUTES,	/* retries1 reached: route looked up again */
 	ATCP_MIB_SACKREORDER,	/* reordering seen through SACK, threshold raised */
 	ATCP_MIB_PRUNECALLED,	/* a segment did not fit: memory reclaim ran */
-	ATCP_MIB_RCVCOLLAPSED,	/* queued skbs copied into denser ones */
+	ATCP_MIB_RCVCOALESCE,	/* in-order segments appended to the receive queue's tail */
 	ATCP_MIB_OFOPRUNED,	/* times out-of-order data was freed for room */
 	ATCP_MIB_RCVPRUNED,	/* reclaim ran but the segment still did not fit */
 	ATCP_MIB_OFODROP,	/* out-of-order segments dropped for lack of memory */
@@ -550,6 +550,8 @@ struct sk_buff *atcp_ofo_pop_ready(struct sock *sk);
 bool atcp_ofo_prune(struct sock *sk, struct sk_buff *skb);
 
 /* atcp_rmem.c */
+bool atcp_skb_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from, bool *stolen);
+void atcp_rcvq_queue(struct sock *sk, struct sk_buff *skb);
 bool atcp_rmem_fits(struct sock *sk, struct sk_buff *skb);
 bool atcp_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 

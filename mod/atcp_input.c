@@ -317,7 +317,7 @@ static bool atcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	as->rcv_nxt = cb->end_seq - fin;
 	as->bytes_received += skb->len;
 	if (skb->len)
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		atcp_rcvq_queue(sk, skb);
 	else
 		kfree_skb(skb);
 	if (fin)

@@ -96,21 +96,11 @@ static bool atcp_ofo_merge(struct sock *sk, struct sk_buff *to, struct sk_buff *
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *tcb = ATCP_SKB_CB(to), *fcb = ATCP_SKB_CB(from);
 	bool stolen;
-	int delta;
 
 	if (tcb->end_seq != fcb->seq || (tcb->flags & ATCPHDR_FIN) || !from->len)
 		return false;
-	/* a received skb usually shares its head with the sender's clone */
-	if (skb_unclone(to, GFP_ATOMIC))
+	if (!atcp_skb_coalesce(sk, to, from, &stolen))
 		return false;
-	if (!skb_try_coalesce(to, from, &stolen, &delta))
-		return false;
-	/*
-	 * @to now holds @delta more bytes of memory; charge them before
-	 * @from's destructor returns its own, larger charge.
-	 */
-	atomic_add(delta, &sk->sk_rmem_alloc);
-	sk_mem_charge(sk, delta);
 	tcb->end_seq = fcb->end_seq;
 	tcb->flags |= fcb->flags & (ATCPHDR_FIN | ATCPHDR_PSH);
 	atcp_ofo_unlink(as, from);

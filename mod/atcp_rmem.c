@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * atcp receive memory: may an arriving segment be charged to the socket,
- * and what is given up to make room when it may not.
+ * and what is given up to make room when it may not; in-order data is
+ * appended to the tail of the receive queue to keep skb overhead low.
  *
  * A socket holds at most twice sk_rcvbuf (as TCP, the advertised window is
  * half the free buffer, the rest covers skb overhead) and what the global
@@ -13,6 +14,54 @@
  */
 #include <net/sock.h>
 #include "atcp.h"
+
+/*
+ * Append the data of @from to @to; both are charged to @sk and @from's
+ * bytes follow @to's.  skb_try_coalesce() moves @from's page fragments (or
+ * its head, as a fragment) over, or copies small data into @to's tailroom.
+ * On success the caller unlinks @from and frees it with
+ * kfree_skb_partial(from, *stolen).
+ */
+bool atcp_skb_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from, bool *stolen)
+{
+	int delta;
+
+	/* a received skb usually shares its head with the sender's clone */
+	if (skb_unclone(to, GFP_ATOMIC))
+		return false;
+	if (!skb_try_coalesce(to, from, stolen, &delta))
+		return false;
+	/*
+	 * @to now holds @delta more bytes of memory; charge them before
+	 * @from's destructor returns its own, larger charge.
+	 */
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	return true;
+}
+
+/*
+ * Queue in-order data (charged to @sk) on the receive queue, appended to
+ * the last skb there when its bytes follow on: a stream of small segments
+ * then costs little more memory than its bytes (Linux TCP does the same).
+ * Readers find their place by sequence number, so a partly read tail may
+ * grow.
+ */
+void atcp_rcvq_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	bool stolen;
+
+	if (tail && ATCP_SKB_CB(tail)->seq + tail->len == ATCP_SKB_CB(skb)->seq &&
+	    atcp_skb_coalesce(sk, tail, skb, &stolen)) {
+		ATCP_SKB_CB(tail)->end_seq = ATCP_SKB_CB(skb)->end_seq;
+		ATCP_SKB_CB(tail)->flags |= ATCP_SKB_CB(skb)->flags & (ATCPHDR_FIN | ATCPHDR_PSH);
+		kfree_skb_partial(skb, stolen);
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RCVCOALESCE);
+		return;
+	}
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+}
 
 /* Room for @skb: within twice the buffer, and memory the global limits grant. */
 bool atcp_rmem_fits(struct sock *sk, struct sk_buff *skb)

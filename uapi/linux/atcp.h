@@ -207,7 +207,7 @@ enum atcp_stat_id {
 	ATCP_STAT_GSOOUT,		/* super-segments sent (GSO, several MSS) */
 	ATCP_STAT_GSOIN,		/* skbs received carrying several segments */
 	ATCP_STAT_PRUNECALLED,		/* a segment did not fit: receive memory reclaimed */
-	ATCP_STAT_RCVCOLLAPSED,		/* queued skbs copied into denser ones */
+	ATCP_STAT_RCVCOALESCE,		/* in-order data appended to the last skb queued */
 	ATCP_STAT_OFOPRUNED,		/* times out-of-order data was freed for room */
 	ATCP_STAT_RCVPRUNED,		/* reclaim ran, the segment still did not fit */
 	ATCP_STAT_OFODROP,		/* out-of-order segments dropped: no memory */
