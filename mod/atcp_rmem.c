@@ -41,9 +41,19 @@ bool atcp_skb_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from
 }
 
 /*
+ * Data a receive-queue skb may grow to by coalescing.  Its memory comes
+ * back only when the reader has consumed all of it, so a big skb read in
+ * small pieces holds the window shut for long (a slow reader then draws
+ * persist probes); the gain is in small segments, whose skb overhead is
+ * ten times their data.  Full-sized segments are left as they come.
+ */
+#define ATCP_RCVQ_COALESCE_MAX	2048
+
+/*
  * Queue in-order data (charged to @sk) on the receive queue, appended to
- * the last skb there when its bytes follow on: a stream of small segments
- * then costs little more memory than its bytes (Linux TCP does the same).
+ * the last skb there when its bytes follow on and the result stays small:
+ * a stream of small segments then costs far less memory (Linux TCP
+ * coalesces too, without the size limit).
  * Readers find their place by sequence number, so a partly read tail may
  * grow.
  */
@@ -52,7 +62,8 @@ void atcp_rcvq_queue(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 	bool stolen;
 
-	if (tail && ATCP_SKB_CB(tail)->seq + tail->len == ATCP_SKB_CB(skb)->seq &&
+	if (tail && tail->len + skb->len <= ATCP_RCVQ_COALESCE_MAX &&
+	    ATCP_SKB_CB(tail)->seq + tail->len == ATCP_SKB_CB(skb)->seq &&
 	    atcp_skb_coalesce(sk, tail, skb, &stolen)) {
 		ATCP_SKB_CB(tail)->end_seq = ATCP_SKB_CB(skb)->end_seq;
 		ATCP_SKB_CB(tail)->flags |= ATCP_SKB_CB(skb)->flags & (ATCPHDR_FIN | ATCPHDR_PSH);
