@@ -53,9 +53,8 @@ bool atcp_skb_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from
  * Queue in-order data (charged to @sk) on the receive queue, appended to
  * the last skb there when its bytes follow on and the result stays small:
  * a stream of small segments then costs far less memory (Linux TCP
- * coalesces too, without the size limit).
- * Readers find their place by sequence number, so a partly read tail may
- * grow.
+ * coalesces into its tail too).  Readers find their place by sequence
+ * number, so a partly read tail may grow.
  */
 void atcp_rcvq_queue(struct sock *sk, struct sk_buff *skb)
 {
