@@ -395,6 +395,12 @@ enum atcp_mib_field {
 	ATCP_MIB_SYNCOOKIESFAILED,
 	ATCP_MIB_R1REROUTES,	/* retries1 reached: route looked up again */
 	ATCP_MIB_SACKREORDER,	/* reordering seen through SACK, threshold raised */
+	ATCP_MIB_PRUNECALLED,	/* a segment did not fit: memory reclaim ran */
+	ATCP_MIB_RCVCOALESCE,	/* in-order segments appended to the receive queue's tail */
+	ATCP_MIB_OFOPRUNED,	/* times out-of-order data was freed for room */
+	ATCP_MIB_RCVPRUNED,	/* reclaim ran but the segment still did not fit */
+	ATCP_MIB_OFODROP,	/* out-of-order segments dropped for lack of memory */
+	ATCP_MIB_SACKRENEGING,	/* sender: the peer dropped data it had SACKed */
 	ATCP_MIB_MAX,
 };
 
@@ -543,6 +549,13 @@ void atcp_ofo_init(struct atcp_sock *as);
 void atcp_ofo_purge(struct sock *sk);
 void atcp_ofo_insert(struct sock *sk, struct sk_buff *skb);
 struct sk_buff *atcp_ofo_pop_ready(struct sock *sk);
+bool atcp_ofo_prune(struct sock *sk, struct sk_buff *skb);
+
+/* atcp_rmem.c */
+bool atcp_skb_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from, bool *stolen);
+void atcp_rcvq_queue(struct sock *sk, struct sk_buff *skb);
+bool atcp_rmem_fits(struct sock *sk, struct sk_buff *skb);
+bool atcp_rmem_schedule(struct sock *sk, struct sk_buff *skb);
 
 /* atcp_offload.c */
 int atcp_offload_init(void);
@@ -591,6 +604,7 @@ void atcp_wmem_charge_forced(struct sock *sk, int size);
 void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb);
 
 /* atcp_recovery.c */
+bool atcp_sack_reneged(struct sock *sk);
 void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_una,
 		       bool dupack);
 void atcp_enter_loss(struct sock *sk);
@@ -610,6 +624,7 @@ int atcp_cong_set(struct sock *sk, const char *name);
 void atcp_init_timers(struct sock *sk);
 void atcp_clear_timers(struct sock *sk);
 void atcp_reset_rtx_timer(struct sock *sk);
+void atcp_reneging_timer(struct sock *sk);
 void atcp_arm_delack(struct sock *sk);
 void atcp_arm_fin_wait2(struct sock *sk);
 void atcp_reset_keepalive(struct sock *sk);

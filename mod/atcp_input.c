@@ -239,6 +239,8 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 	if (atcp_seq_after(ack, prior_una)) {
 		if (!as->packets_out)
 			sk_stop_timer(sk, &as->rtx_timer);
+		else if (atcp_sack_reneged(sk))
+			atcp_reneging_timer(sk);
 		else
 			atcp_reset_rtx_timer(sk);
 		atcp_sndbuf_autotune(sk);
@@ -312,16 +314,6 @@ static void atcp_fin(struct sock *sk)
 	}
 }
 
-/* Room for @skb: within twice the buffer, and memory the global limits grant. */
-static bool atcp_rmem_ok(struct sock *sk, struct sk_buff *skb)
-{
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <= 2 * READ_ONCE(sk->sk_rcvbuf) &&
-	    sk_rmem_schedule(sk, skb, skb->truesize))
-		return true;
-	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RCVBUFDROPS);
-	return false;
-}
-
 /* Move in-order data (and a FIN) to the receive queue. Returns true on FIN. */
 static bool atcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
@@ -332,7 +324,7 @@ static bool atcp_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	as->rcv_nxt = cb->end_seq - fin;
 	as->bytes_received += skb->len;
 	if (skb->len)
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		atcp_rcvq_queue(sk, skb);
 	else
 		kfree_skb(skb);
 	if (fin)
@@ -375,7 +367,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (atcp_seq_after(cb->seq, as->rcv_nxt + atcp_receive_window(as)) ||
-	    !atcp_rmem_ok(sk, skb)) {
+	    !atcp_rmem_schedule(sk, skb)) {
 		atcp_send_ack(sk);
 		kfree_skb(skb);
 		return;

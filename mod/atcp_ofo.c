@@ -13,9 +13,10 @@
  * simply stay separate, possibly overlapping; the drain and the SACK walk
  * cope with both.
  *
- * Every queued skb is charged to the socket (skb_set_owner_r()).  All of
- * this runs with the socket locked: softirq, or the backlog in process
- * context.
+ * Every queued skb is charged to the socket (skb_set_owner_r()).  When a
+ * segment does not fit, segments queued beyond it are freed, highest first
+ * (atcp_ofo_prune()).  All of this runs with the socket locked: softirq, or
+ * the backlog in process context.
  */
 #include <net/sock.h>
 #include "atcp.h"
@@ -95,21 +96,11 @@ static bool atcp_ofo_merge(struct sock *sk, struct sk_buff *to, struct sk_buff *
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *tcb = ATCP_SKB_CB(to), *fcb = ATCP_SKB_CB(from);
 	bool stolen;
-	int delta;
 
 	if (tcb->end_seq != fcb->seq || (tcb->flags & ATCPHDR_FIN) || !from->len)
 		return false;
-	/* a received skb usually shares its head with the sender's clone */
-	if (skb_unclone(to, GFP_ATOMIC))
+	if (!atcp_skb_coalesce(sk, to, from, &stolen))
 		return false;
-	if (!skb_try_coalesce(to, from, &stolen, &delta))
-		return false;
-	/*
-	 * @to now holds @delta more bytes of memory; charge them before
-	 * @from's destructor returns its own, larger charge.
-	 */
-	atomic_add(delta, &sk->sk_rmem_alloc);
-	sk_mem_charge(sk, delta);
 	tcb->end_seq = fcb->end_seq;
 	tcb->flags |= fcb->flags & (ATCPHDR_FIN | ATCPHDR_PSH);
 	atcp_ofo_unlink(as, from);
@@ -192,6 +183,38 @@ void atcp_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		skb = prev;
 	if (next)
 		atcp_ofo_merge(sk, skb, next);
+}
+
+/*
+ * Memory is short for @skb (in the window, not yet charged): free queued
+ * segments that start after it, from the highest sequence down, until it
+ * fits and at least an eighth of the buffer came free, so that the
+ * segments after it do not each prune again.  Data nearer rcv_nxt is worth
+ * more than data above it: an in-order segment may displace the whole
+ * queue, an out-of-order one only what lies beyond it.  The SACK blocks are
+ * built from the tree, so what is freed is no longer reported; the sender
+ * finds out at its timeout (reneging, RFC 2018 8).  True if anything was
+ * freed.
+ */
+bool atcp_ofo_prune(struct sock *sk, struct sk_buff *skb)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	u32 seq = ATCP_SKB_CB(skb)->seq;
+	int goal = READ_ONCE(sk->sk_rcvbuf) >> 3;
+	struct sk_buff *last;
+	bool freed = false;
+
+	while ((last = as->ooo_last_skb) && atcp_seq_after(ATCP_SKB_CB(last)->seq, seq)) {
+		goal -= last->truesize;
+		atcp_ofo_unlink(as, last);
+		kfree_skb(last);
+		freed = true;
+		if (goal <= 0 && atcp_rmem_fits(sk, skb))
+			break;
+	}
+	if (freed)
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_OFOPRUNED);
+	return freed;
 }
 
 /*

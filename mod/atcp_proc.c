@@ -192,6 +192,12 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[ATCP_MIB_R1REROUTES]		= "Retries1Reroutes",
 	[ATCP_MIB_SACKREORDER]		= "SACKReorder",
+	[ATCP_MIB_PRUNECALLED]		= "PruneCalled",
+	[ATCP_MIB_RCVCOALESCE]		= "RcvCoalesce",
+	[ATCP_MIB_OFOPRUNED]		= "OfoPruned",
+	[ATCP_MIB_RCVPRUNED]		= "RcvPruned",
+	[ATCP_MIB_OFODROP]		= "OfoDrop",
+	[ATCP_MIB_SACKRENEGING]		= "SACKReneging",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)

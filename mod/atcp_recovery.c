@@ -191,6 +191,34 @@ static void atcp_enter_recovery(struct sock *sk)
 }
 
 /*
+ * The cumulative ACK stopped at a segment the peer had SACKed: it dropped
+ * SACKed data to make room (reneging, RFC 2018 8; atcp_ofo_prune() on an
+ * atcp receiver).
+ */
+bool atcp_sack_reneged(struct sock *sk)
+{
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	return head && head != atcp_sk(sk)->send_head &&
+	       (ATCP_SKB_CB(head)->sacked & ATCP_SKB_SACKED);
+}
+
+/* A timeout after reneging: the SACK scoreboard is worthless, forget it. */
+static void atcp_clear_sacked(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == as->send_head)
+			break;
+		ATCP_SKB_CB(skb)->sacked &= ~ATCP_SKB_SACKED;
+	}
+	as->sacked_out = 0;
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_SACKRENEGING);
+}
+
+/*
  * Timeout (RFC 6298 5.5, RFC 5681 3.1): collapse the window to one segment
  * and treat everything in flight that the peer does not hold as lost.
  */
@@ -214,6 +242,8 @@ void atcp_enter_loss(struct sock *sk)
 	if (prior_state <= ATCP_CA_DISORDER && as->sacked_out >= ATCP_DEFAULT_REORDERING)
 		as->reordering = ATCP_DEFAULT_REORDERING;
 	as->dupacks = 0;
+	if (atcp_sack_reneged(sk))
+		atcp_clear_sacked(sk);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 

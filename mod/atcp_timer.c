@@ -52,6 +52,20 @@ void atcp_reset_rtx_timer(struct sock *sk)
 }
 
 /*
+ * The peer seems to have dropped data it SACKed (atcp_sack_reneged()):
+ * time out soon, a sixteenth of the RTT but at least 10 ms, unless more
+ * ACKs show the scoreboard was right after all.  The timeout then forgets
+ * the SACKs and resends (atcp_enter_loss()).
+ */
+void atcp_reneging_timer(struct sock *sk)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+	unsigned long when = max(usecs_to_jiffies(as->srtt_us >> 4), msecs_to_jiffies(10));
+
+	sk_reset_timer(sk, &as->rtx_timer, jiffies + min_t(unsigned long, when, as->rto));
+}
+
+/*
  * An ACK is owed: it goes out within delack_ms unless something else
  * carries it first.  The deadline of an ACK already owed stands.  A timer
  * still pending from an earlier ACK (sent meanwhile with data) is not

@@ -206,6 +206,12 @@ enum atcp_stat_id {
 	ATCP_STAT_OFOMERGE,		/* queued segments coalesced into a neighbour */
 	ATCP_STAT_GSOOUT,		/* super-segments sent (GSO, several MSS) */
 	ATCP_STAT_GSOIN,		/* skbs received carrying several segments */
+	ATCP_STAT_PRUNECALLED,		/* a segment did not fit: receive memory reclaimed */
+	ATCP_STAT_RCVCOALESCE,		/* in-order data appended to the last skb queued */
+	ATCP_STAT_OFOPRUNED,		/* times out-of-order data was freed for room */
+	ATCP_STAT_RCVPRUNED,		/* reclaim ran, the segment still did not fit */
+	ATCP_STAT_OFODROP,		/* out-of-order segments dropped: no memory */
+	ATCP_STAT_SACKRENEGING,		/* the peer dropped data it had SACKed */
 	__ATCP_STAT_MAX,
 };
 
