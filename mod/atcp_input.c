@@ -171,21 +171,37 @@ static bool atcp_sequence_ok(const struct atcp_sock *as, const struct atcp_skb_c
 	       !atcp_seq_after(cb->seq, as->rcv_nxt + atcp_receive_window(as));
 }
 
-/* RTT sample from the timed segment (Karn), else from the echoed timestamp. */
+/* Does the ACK up to @ack cover data that was ever retransmitted? */
+static bool atcp_acks_retransmitted(struct sock *sk, u32 ack)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == atcp_sk(sk)->send_head || !atcp_seq_before(ATCP_SKB_CB(skb)->seq, ack))
+			break;
+		if (ATCP_SKB_CB(skb)->sacked & ATCP_SKB_EVER_RETRANS)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RTT sample for an ACK of new data: from the timed segment, unless the
+ * ACK also covers retransmitted data (then the timed segment waited behind
+ * a hole and its time says how long recovery took, not the RTT; Karn), else
+ * from the echoed timestamp, which is that of the transmission that got
+ * through, retransmission or not (RFC 7323 4.1).
+ */
 static void atcp_ack_rtt(struct sock *sk, const struct atcp_opts *opts, u32 ack)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	bool timed = as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq);
 
-	if (as->rtt_timing && !atcp_seq_before(ack, as->rtt_seq)) {
+	if (timed)
 		as->rtt_timing = false;
+	if (timed && !atcp_acks_retransmitted(sk, ack)) {
 		atcp_rtt_sample(sk, div_u64(ktime_get_ns(), NSEC_PER_USEC) - as->rtt_start_us);
 	} else if (as->ts_ok && opts->ts_present && opts->tsecr) {
-		/*
-		 * The echoed timestamp is that of the transmission that got
-		 * through, retransmission or not (RFC 7323 4.1), so a loss
-		 * episode still yields samples: without them a backed-off RTO
-		 * would stay doubled through every later loss.
-		 */
 		u32 rtt_ms = atcp_ts_now() + as->ts_off - opts->tsecr;
 
 		if (rtt_ms < 60 * MSEC_PER_SEC)

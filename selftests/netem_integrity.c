@@ -156,10 +156,22 @@ static int multi_transfer(int *cli, int *srv, int n, size_t bytes, uint64_t seed
 		if (done)
 			return 0;
 		if (now_ms() > deadline) {
-			for (i = 0; i < nf; i++)
-				if (!fl[i].eof)
-					fprintf(stderr, "# timeout: flow %d sent %zu received %zu of %zu\n",
-						i, fl[i].sent, fl[i].received, bytes);
+			for (i = 0; i < nf; i++) {
+				struct conn_xinfo x;
+
+				if (fl[i].eof)
+					continue;
+				fprintf(stderr, "# timeout: flow %d sent %zu received %zu of %zu\n",
+					i, fl[i].sent, fl[i].received, bytes);
+				if (sock_xinfo(fl[i].from, &x))
+					continue;
+				/* the sender's view, to tell a stall from a slow link */
+				fprintf(stderr, "#   sender: state %d ca_state %d cwnd %u unacked %u sacked %u lost %u retrans %u backoff %d srtt %u us rto %u us retransmitted %llu\n",
+					x.state, x.ca_state, x.cwnd, x.unacked, x.sacked, x.lost,
+					x.retrans, x.backoff, x.srtt_us, x.rto_us, x.total_retrans);
+			}
+			proc_dump(NS_A, sock_proto(cli[0]));
+			proc_dump(NS_B, sock_proto(cli[0]));
 			return -1;
 		}
 		if (poll(pfd, nf, 200) < 0)
