@@ -7,7 +7,8 @@
  *  fast_retransmit    one data segment dropped (tc u32 on its sequence
  *                     number + a 1-packet policer): retransmitted, and the
  *                     transfer ends long before the (raised) minimum RTO
- *  rto_backoff        peer blackholed: the RTO doubles with each timeout
+ *  rto_backoff        peer blackholed: the RTO doubles with each timeout;
+ *                     the first ACK after the peer is back restores it
  *  zero_window        reader stops, sender fills the window; probes with
  *                     seq snd_una-1 arrive; reader drains, data completes
  *  paws               a segment with an old TSval is dropped, counted
@@ -255,6 +256,15 @@ TEST_F_TIMEOUT(mech, rto_backoff, 60)
 
 		ASSERT_EQ(0, recv_all(self->c.srv, rbuf, sizeof(rbuf)));
 	}
+	/*
+	 * B had the data all along; the next retransmission (up to 6.4 s
+	 * away) draws an ACK, which brings an RTT sample (the echoed
+	 * timestamp: Karn rules out the timed segment) and with it the RTO
+	 * of the path again, not the backed-off one.
+	 */
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.cli, &x) && !x.unacked, 8000));
+	EXPECT_GT(400000, x.rto_us)
+		TH_LOG("rto %u us after recovery: still backed off", x.rto_us);
 	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
 }
 
