@@ -89,64 +89,6 @@ static int blackhole(int ns)
 	return netem(ns, "loss 100%");
 }
 
-/* Timestamp option of a captured header: TSval in *tsval; 0 if present. */
-static int hdr_tsval(const struct seen_seg *s, uint32_t *tsval)
-{
-	size_t i = 20;
-
-	while (i < s->hdr_len) {
-		uint8_t kind = s->hdr[i];
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (kind == 8 && s->hdr[i + 1] == 10 && i + 10 <= s->hdr_len) {
-			memcpy(tsval, s->hdr + i + 2, 4);
-			*tsval = ntohl(*tsval);
-			return 0;
-		}
-		i += s->hdr[i + 1];
-	}
-	return -1;
-}
-
-/* SACK blocks of a captured header; returns their number (≤ 4). */
-static int hdr_sack(const struct seen_seg *s, uint32_t blk[4][2])
-{
-	size_t i = 20;
-	int n = 0;
-
-	while (i < s->hdr_len) {
-		uint8_t kind = s->hdr[i];
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (kind == 5) {
-			int len = s->hdr[i + 1], j;
-
-			for (j = 0; j + 8 <= len - 2 && n < 4; j += 8, n++) {
-				memcpy(&blk[n][0], s->hdr + i + 2 + j, 4);
-				memcpy(&blk[n][1], s->hdr + i + 6 + j, 4);
-				blk[n][0] = ntohl(blk[n][0]);
-				blk[n][1] = ntohl(blk[n][1]);
-			}
-		}
-		i += s->hdr[i + 1];
-	}
-	return n;
-}
-
 /* ------------------------------------------------------------ loss */
 
 /*

@@ -71,55 +71,6 @@ static long rmem_alloc(int fd)
 	return mem[SK_MEMINFO_RMEM_ALLOC];
 }
 
-static int hdr_tsval(const struct seen_seg *s, uint32_t *tsval)
-{
-	size_t i = 20;
-
-	while (i < s->hdr_len && s->hdr[i]) {
-		if (s->hdr[i] == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (s->hdr[i] == 8 && s->hdr[i + 1] == 10 && i + 10 <= s->hdr_len) {
-			memcpy(tsval, s->hdr + i + 2, 4);
-			*tsval = ntohl(*tsval);
-			return 0;
-		}
-		i += s->hdr[i + 1];
-	}
-	return -1;
-}
-
-/* SACK blocks of a captured header; returns their number (at most 4). */
-static int hdr_sack(const struct seen_seg *s, uint32_t blk[4][2])
-{
-	size_t i = 20;
-	int n = 0;
-
-	while (i < s->hdr_len && s->hdr[i]) {
-		if (s->hdr[i] == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (s->hdr[i] == 5) {
-			int len = s->hdr[i + 1], j;
-
-			for (j = 0; j + 8 <= len - 2 && n < 4; j += 8, n++) {
-				memcpy(&blk[n][0], s->hdr + i + 2 + j, 4);
-				memcpy(&blk[n][1], s->hdr + i + 6 + j, 4);
-				blk[n][0] = ntohl(blk[n][0]);
-				blk[n][1] = ntohl(blk[n][1]);
-			}
-		}
-		i += s->hdr[i + 1];
-	}
-	return n;
-}
-
 /* The client's next seq, ack and TSval, from a data segment it sends. */
 static int learn_client(FIXTURE_DATA(prune) *self, uint32_t *seq, uint32_t *ack,
 			uint32_t *tsval)
