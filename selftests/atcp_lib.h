@@ -1408,60 +1408,48 @@ struct seen_seg {
 	size_t hdr_len;
 };
 
+/* The option @kind of a captured header (kind, length, data), or NULL. */
+static inline const uint8_t *hdr_option(const struct seen_seg *s, uint8_t kind)
+{
+	size_t i = 20;
+
+	while (i < s->hdr_len && s->hdr[i]) {
+		if (s->hdr[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2 || i + s->hdr[i + 1] > s->hdr_len)
+			break;
+		if (s->hdr[i] == kind)
+			return s->hdr + i;
+		i += s->hdr[i + 1];
+	}
+	return NULL;
+}
+
 /* Timestamp option of a captured header: TSval in *tsval; 0 if present. */
 static inline int hdr_tsval(const struct seen_seg *s, uint32_t *tsval)
 {
-	size_t i = 20;
+	const uint8_t *o = hdr_option(s, 8);
 
-	while (i < s->hdr_len) {
-		uint8_t kind = s->hdr[i];
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (kind == 8 && s->hdr[i + 1] == 10 && i + 10 <= s->hdr_len) {
-			memcpy(tsval, s->hdr + i + 2, 4);
-			*tsval = ntohl(*tsval);
-			return 0;
-		}
-		i += s->hdr[i + 1];
-	}
-	return -1;
+	if (!o || o[1] != 10)
+		return -1;
+	memcpy(tsval, o + 2, 4);
+	*tsval = ntohl(*tsval);
+	return 0;
 }
 
-/* SACK blocks of a captured header; returns their number (≤ 4). */
+/* SACK blocks of a captured header; returns their number (at most 4). */
 static inline int hdr_sack(const struct seen_seg *s, uint32_t blk[4][2])
 {
-	size_t i = 20;
-	int n = 0;
+	const uint8_t *o = hdr_option(s, 5);
+	int n = 0, j;
 
-	while (i < s->hdr_len) {
-		uint8_t kind = s->hdr[i];
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->hdr_len || s->hdr[i + 1] < 2)
-			break;
-		if (kind == 5) {
-			int len = s->hdr[i + 1], j;
-
-			for (j = 0; j + 8 <= len - 2 && n < 4; j += 8, n++) {
-				memcpy(&blk[n][0], s->hdr + i + 2 + j, 4);
-				memcpy(&blk[n][1], s->hdr + i + 6 + j, 4);
-				blk[n][0] = ntohl(blk[n][0]);
-				blk[n][1] = ntohl(blk[n][1]);
-			}
-		}
-		i += s->hdr[i + 1];
+	for (j = 0; o && j + 8 <= o[1] - 2 && n < 4; j += 8, n++) {
+		memcpy(&blk[n][0], o + 2 + j, 4);
+		memcpy(&blk[n][1], o + 6 + j, 4);
+		blk[n][0] = ntohl(blk[n][0]);
+		blk[n][1] = ntohl(blk[n][1]);
 	}
 	return n;
 }
