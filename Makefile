@@ -28,7 +28,7 @@ DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
 	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib
 
-.PHONY: all module modules selftests tools deps check demo vm clean distclean headers-check bench install
+.PHONY: all module modules selftests tools deps check check-locked demo vm clean distclean headers-check bench install
 
 all: module selftests tools
 
@@ -69,7 +69,19 @@ deps:
 # deps first, then a fresh make (KVER may only exist after deps)
 # A selftest that does not compile counts as failed (the runner reports its
 # binary missing) instead of stopping the whole check.
+# One 'make check' per checkout at a time: a second one would rebuild the
+# module under the first one's VM and overwrite its build/check/.  It is
+# refused (flock on build/.check.lock); run it in another clone instead.
 check: deps
+	@mkdir -p build; exec 9>build/.check.lock; \
+	if ! flock -n 9; then \
+		echo "check: another 'make check' is running in $(CURDIR)" \
+			"(it holds build/.check.lock); wait for it or use a separate clone"; \
+		echo "0 passed, 1 failed, 0 skipped"; exit 1; \
+	fi; \
+	$(MAKE) --no-print-directory check-locked
+
+check-locked:
 	@$(MAKE) --no-print-directory module tools || { \
 		echo "module build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 	@$(MAKE) --no-print-directory -k selftests || \

@@ -35,11 +35,12 @@ static void atcp_req_unlink(struct sock *lsk, struct atcp_request *req)
 	atcp_req_put(req);	/* the listener's reference */
 }
 
-static unsigned long atcp_req_timeout(const struct sock *lsk, const struct atcp_request *req)
+/* the SYN-ACK timeout after @retries retransmissions */
+static unsigned long atcp_req_timeout(const struct sock *lsk, unsigned int retries)
 {
 	unsigned long rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(lsk)->rto_initial_ms));
 
-	return min_t(unsigned long, rto << req->retries, atcp_rto_max(lsk));
+	return min_t(unsigned long, rto << retries, atcp_rto_max(lsk));
 }
 
 /* timer: retransmit the SYN-ACK or give up on the request */
@@ -63,10 +64,17 @@ static void atcp_req_timer_fn(struct timer_list *t)
 		atcp_req_unlink(lsk, req);
 		goto out;
 	}
-	req->retries++;
+	/*
+	 * /proc and sock_diag read the entry without the listener lock: re-arm
+	 * first and publish the new count after it (atcp_describe_ent()
+	 * reads in the other order), so a reader that sees the retransmission
+	 * also sees the pending timer, not the expired one.
+	 */
+	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req->retries + 1));
+	smp_wmb();
+	WRITE_ONCE(req->retries, req->retries + 1);
 	ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_RETRANSSEGS);
 	atcp_send_synack_req(req, lsk);
-	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req));
 	bh_unlock_sock(lsk);
 	return;
 out:
@@ -172,7 +180,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	atcp_ehash_insert(an, &req->ent);
 	atcp_nl_req_event(req, TCP_LISTEN, TCP_SYN_RECV, ATCP_CAUSE_SEGMENT,
 			  ATCP_SKB_CB(skb)->flags);
-	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req));
+	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req->retries));
 	atcp_send_synack_req(req, lsk);
 	goto consumed;
 drop:
