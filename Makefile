@@ -20,13 +20,15 @@ export KVER
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(DEMO_SRCS:.c=)
 ATCP_TOOL := tools/atcp/atcp
+ATCPIZE_LIB := tools/atcpize/libatcpize.so
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 
 # Debian packages the build and the tests need (make deps)
 DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
-	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib
+	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib \
+	curl iperf3 socat nginx-light openssh-server openssh-client redis-server redis-tools
 
 .PHONY: all module modules selftests tools deps check check-locked demo vm clean distclean headers-check bench install
 
@@ -42,7 +44,7 @@ headers-check:
 selftests:
 	$(MAKE) -C selftests
 
-tools: $(DEMO_BINS) $(ATCP_TOOL) bench/atcp-bench
+tools: $(DEMO_BINS) $(ATCP_TOOL) $(ATCPIZE_LIB) bench/atcp-bench
 
 bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h)
 	gcc -static -O2 -Wall -Iuapi -o $@ $< -lm
@@ -51,12 +53,23 @@ bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h)
 $(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h)
 	gcc -O2 -Wall -Wextra -Iuapi -o $@ $< -lmnl
 
+# the preload library behind atcpize (tools/atcpize/atcpize is a script)
+$(ATCPIZE_LIB): tools/atcpize/libatcpize.c $(wildcard uapi/linux/*.h)
+	gcc -O2 -Wall -Wextra -Iuapi -shared -fPIC -o $@ $< -ldl
+
 install: all
 	install -D -m 0755 $(ATCP_TOOL) $(DESTDIR)$(PREFIX)/sbin/atcp
 	install -D -m 0644 mod/atcp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/atcp.ko
 	install -D -m 0644 mod/atcp_diag.ko $(DESTDIR)/lib/modules/$(KVER)/extra/atcp_diag.ko
 	install -D -m 0644 Documentation/man/atcp.7 $(DESTDIR)$(MANDIR)/man7/atcp.7
 	install -D -m 0644 Documentation/man/atcp.8 $(DESTDIR)$(MANDIR)/man8/atcp.8
+	install -D -m 0644 $(ATCPIZE_LIB) $(DESTDIR)$(PREFIX)/lib/atcpize/libatcpize.so
+	install -d $(DESTDIR)$(PREFIX)/bin
+	sed 's|^LIB_INSTALLED=$$|LIB_INSTALLED=$(PREFIX)/lib/atcpize/libatcpize.so|' \
+		tools/atcpize/atcpize >$(DESTDIR)$(PREFIX)/bin/atcpize.tmp
+	chmod 0755 $(DESTDIR)$(PREFIX)/bin/atcpize.tmp
+	mv $(DESTDIR)$(PREFIX)/bin/atcpize.tmp $(DESTDIR)$(PREFIX)/bin/atcpize
+	install -D -m 0644 Documentation/man/atcpize.8 $(DESTDIR)$(MANDIR)/man8/atcpize.8
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
@@ -111,7 +124,7 @@ clean:
 	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean
-	rm -f $(DEMO_BINS) $(ATCP_TOOL) bench/atcp-bench
+	rm -f $(DEMO_BINS) $(ATCP_TOOL) $(ATCPIZE_LIB) bench/atcp-bench
 	rm -rf build/check build/vm/runs build/vm/last
 
 distclean: clean
