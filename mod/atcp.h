@@ -229,6 +229,7 @@ struct atcp_sock {
 	u32			snd_una;
 	u32			snd_nxt;
 	u32			write_seq;	/* end of data queued by the user */
+	u32			pushed_seq;	/* write_seq when PSH was last set */
 	u32			snd_wnd;	/* bytes, already scaled */
 	u32			snd_wl1;
 	u32			snd_wl2;

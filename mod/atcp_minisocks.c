@@ -265,6 +265,7 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 	as->snd_una = req->iss + 1;
 	as->snd_nxt = req->iss + 1;
 	as->write_seq = req->iss + 1;
+	as->pushed_seq = as->write_seq;
 	as->irs = req->irs;
 	as->rcv_nxt = req->irs + 1;
 	as->copied_seq = as->rcv_nxt;

@@ -528,7 +528,7 @@ u32 atcp_size_goal(struct sock *sk)
  * window allow, in whole segments; a partial last segment only when
  * atcp_hold_partial() lets it go.  0: nothing.
  */
-static u32 atcp_sendable(struct sock *sk, struct sk_buff *skb, int push, bool *wnd_limited)
+static u32 atcp_sendable(struct sock *sk, struct sk_buff *skb, int push)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
@@ -553,10 +553,8 @@ static u32 atcp_sendable(struct sock *sk, struct sk_buff *skb, int push, bool *w
 		 */
 		if (usable < as->mss &&
 		    (as->snd_nxt != as->snd_una || !usable ||
-		     (usable < as->max_window / 2 && push != ATCP_PUSH_PROBE))) {
-			*wnd_limited = true;
+		     (usable < as->max_window / 2 && push != ATCP_PUSH_PROBE)))
 			return 0;
-		}
 		len = usable < as->mss ? usable : rounddown(usable, as->mss);
 	}
 	if (len == skb->len && atcp_hold_partial(sk, skb, push)) {
@@ -578,19 +576,21 @@ static u32 atcp_sendable(struct sock *sk, struct sk_buff *skb, int push, bool *w
 int atcp_write_xmit(struct sock *sk, int push)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	bool wnd_limited = false;
 	struct sk_buff *skb;
 	int sent = 0;
 
 	atcp_cwnd_restart(as);
 	while ((skb = as->send_head)) {
 		struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
-		u32 len = atcp_sendable(sk, skb, push, &wnd_limited);
+		u32 len = atcp_sendable(sk, skb, push);
 
 		if (!len)
 			break;
 		if (skb->len && len < skb->len && atcp_fragment(sk, skb, len))
 			break;
+		/* what a probe sends is pushed, as Linux TCP's window probes are */
+		if (push == ATCP_PUSH_PROBE && skb->len)
+			cb->flags |= ATCPHDR_PSH;
 		atcp_set_pcount(as, skb, false);
 		if (atcp_transmit_skb(sk, skb, true, GFP_ATOMIC))
 			break;
@@ -607,11 +607,20 @@ int atcp_write_xmit(struct sock *sk, int push)
 	}
 	if (sent) {
 		as->lsnd_time = jiffies;
-		as->probing = false;
-		if (!timer_pending(&as->rtx_timer))
+		/* a pending probe's deadline is not this data's RTO */
+		if (as->probing) {
+			as->probing = false;
 			atcp_reset_rtx_timer(sk);
-	} else if (wnd_limited && !as->packets_out && !timer_pending(&as->rtx_timer)) {
-		/* Window closed with nothing in flight: start probing it. */
+		} else if (!timer_pending(&as->rtx_timer)) {
+			atcp_reset_rtx_timer(sk);
+		}
+	} else if (as->send_head && !as->packets_out && !timer_pending(&as->rtx_timer)) {
+		/*
+		 * Nothing in flight and data left: the window is closed, or
+		 * cork/MSG_MORE hold a partial segment.  The probe timer
+		 * probes the window or, as Linux TCP, sends the held data
+		 * after an RTO (the 200 ms ceiling of a cork).
+		 */
 		as->probing = true;
 		atcp_reset_rtx_timer(sk);
 	}
@@ -639,6 +648,7 @@ int atcp_send_syn(struct sock *sk)
 	as->snd_una = as->iss;
 	as->snd_nxt = as->iss;
 	as->write_seq = as->iss + 1;
+	as->pushed_seq = as->write_seq;
 	atcp_queue_skb(sk, skb);
 	as->send_head = NULL;
 	as->snd_nxt = as->iss + 1;

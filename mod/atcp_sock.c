@@ -386,6 +386,34 @@ static void atcp_note_reply(struct sock *sk, int copied)
 		as->pingpong = true;
 }
 
+/*
+ * PSH (RFC 9293 3.9.1), set where Linux TCP sets it: on the last segment of
+ * each write that is not followed by MSG_MORE, and on a full segment once
+ * half the largest window the peer offered went by without one.
+ */
+static bool atcp_forced_push(const struct atcp_sock *as)
+{
+	return atcp_seq_after(as->write_seq, as->pushed_seq + (as->max_window >> 1));
+}
+
+static void atcp_mark_push(struct atcp_sock *as, struct sk_buff *skb)
+{
+	ATCP_SKB_CB(skb)->flags |= ATCPHDR_PSH;
+	as->pushed_seq = as->write_seq;
+}
+
+/* the end of a write (or a wait for memory): PSH on the unsent tail */
+static void atcp_push_write(struct sock *sk, int flags)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (!as->send_head)
+		return;
+	if (!(flags & MSG_MORE) || atcp_forced_push(as))
+		atcp_mark_push(as, skb_peek_tail(&sk->sk_write_queue));
+	atcp_push_pending(sk, (flags & MSG_MORE) ? ATCP_PUSH_MORE : ATCP_PUSH_NORMAL);
+}
+
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *as = atcp_sk(sk);
@@ -467,26 +495,46 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			page_ref_inc(pfrag->page);
 		}
 		pfrag->offset += copy;
+		/* an unsent tail that this write extends no longer ends a write */
+		if (!copied)
+			ATCP_SKB_CB(skb)->flags &= ~ATCPHDR_PSH;
 		ATCP_SKB_CB(skb)->end_seq += copy;
 		as->write_seq += copy;
 		copied += copy;
+		/*
+		 * A full skb goes at once if it is next, unless it ends the
+		 * write (atcp_push_write() marks it first); a long write
+		 * gets PSH now and then.
+		 */
+		if (skb->len < size_goal || !msg_data_left(msg))
+			continue;
+		if (atcp_forced_push(as)) {
+			atcp_mark_push(as, skb);
+			atcp_push_pending(sk, ATCP_PUSH_NORMAL);
+		} else if (skb == as->send_head) {
+			atcp_push_pending(sk, ATCP_PUSH_NORMAL);
+		}
 		continue;
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
+		if (copied)
+			atcp_push_write(sk, flags & ~MSG_MORE);
+		else
+			atcp_push_pending(sk, ATCP_PUSH_NORMAL);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
 	atcp_note_reply(sk, copied);
-	atcp_push_pending(sk, (flags & MSG_MORE) ? ATCP_PUSH_MORE : ATCP_PUSH_NORMAL);
+	if (copied)
+		atcp_push_write(sk, flags);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
-		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
+		atcp_push_write(sk, flags);
 		release_sock(sk);
 		return copied;
 	}

@@ -1520,6 +1520,16 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 	}
 }
 
+/*
+ * One segment per skb on @ns's veth (no TSO/GSO; atcp sends no super-segment
+ * where gso_max_segs is 1), so tc and raw sockets see single segments.
+ */
+static inline int no_offload(int ns)
+{
+	return ns_sh(ns, "ethtool -K %s tso off gso off gro off >/dev/null 2>&1; "
+		     "ip link set dev %s gso_max_segs 1", ns_dev(ns), ns_dev(ns));
+}
+
 static inline uint32_t ns_inaddr(int ns)
 {
 	struct sockaddr_in sa = ns_sockaddr(ns, 0);

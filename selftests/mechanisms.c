@@ -76,13 +76,6 @@ static int open_raws(FIXTURE_DATA(mech) *self, int proto)
 	return self->raw_a >= 0 && self->raw_b >= 0 ? 0 : -1;
 }
 
-/* One segment per skb on @ns's veth (no TSO/GSO), so tc sees segments. */
-static int no_offload(int ns)
-{
-	return ns_sh(ns, "ethtool -K %s tso off gso off gro off >/dev/null 2>&1; "
-		     "ip link set dev %s gso_max_segs 1", ns_dev(ns), ns_dev(ns));
-}
-
 /* Drop everything @ns sends (NULL-safe undo: netem(ns, NULL)). */
 static int blackhole(int ns)
 {
