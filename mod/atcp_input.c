@@ -359,6 +359,21 @@ static bool atcp_ooo_drain(struct sock *sk)
 	return false;
 }
 
+/*
+ * The first data of a connection, or data after a silence longer than the
+ * RTO, is acknowledged at once for a while (as Linux TCP's quick-ACK mode):
+ * the sender's window is small or restarting and waits for those ACKs.
+ * Up to 16 segments, fewer when half the window holds fewer.
+ */
+static void atcp_enter_quickack(struct atcp_sock *as)
+{
+	u32 segs = atcp_receive_window(as) / (2 * max_t(u32, as->rcv_mss, 1));
+
+	segs = clamp_t(u32, segs, 2, ATCP_QUICKACK_SEGS);
+	if (segs > as->quickack)
+		as->quickack = segs;
+}
+
 /* Payload and FIN processing (RFC 9293 3.10.7.4 seventh and eighth checks). */
 static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
@@ -389,6 +404,8 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	skb_set_owner_r(skb, sk);
+	if (!as->lrcv_time || time_after(jiffies, as->lrcv_time + as->rto))
+		atcp_enter_quickack(as);
 	as->lrcv_time = jiffies;
 	segs = atcp_skb_segs(skb);
 

@@ -14,6 +14,10 @@
  *  msg_more_flushed       100 bytes with MSG_MORE and nothing after them:
  *                         sent anyway about an RTO later, with PSH
  *  cork_flushed           the same under TCP_CORK
+ *  first_data_quickack    the first data segment of a connection is
+ *                         acknowledged at once, not after the delayed-ACK
+ *                         timer (atcp's delack_ms raised to 1 s to show it;
+ *                         Linux TCP's is 40 ms at most here)
  */
 #include "atcp_lib.h"
 #include <pthread.h>
@@ -252,6 +256,34 @@ TEST_F(push, cork_flushed)
 	dump(_metadata, &log);
 	ASSERT_EQ(1, log.n);
 	EXPECT_EQ(100, log.len[0]);
+}
+
+TEST_F(push, first_data_quickack)
+{
+	int raw_a = raw_open(NS_A, variant->proto);
+	static struct seg_log log;
+	struct seen_seg s;
+	long t0, waited = -1;
+
+	ASSERT_LE(0, raw_a);
+	if (variant->proto == IPPROTO_ATCP)
+		ASSERT_EQ(0, ns_sysctl_set_int(NS_B, "net/atcp/delack_ms", 1000));
+	memset(&log, 0, sizeof(log));
+	raw_drain(raw_a);
+	t0 = now_ms();
+	write_all(self->c.cli, 10, 0);
+	EXPECT_EQ(0, collect(self, &log, 10, -1, 10000));
+	while (!raw_wait(raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, 5000)) {
+		if (s.ack == log.seq[0] + 10) {
+			waited = now_ms() - t0;
+			break;
+		}
+	}
+	close(raw_a);
+	TH_LOG("ACK after %ld ms", waited);
+	ASSERT_LE(0, waited);
+	/* a delayed ACK would take the whole second */
+	EXPECT_GT(700, waited);
 }
 
 TEST_HARNESS_MAIN
