@@ -608,6 +608,7 @@ int atcp_write_xmit(struct sock *sk, int push)
 	if (sent) {
 		as->lsnd_time = jiffies;
 		as->probing = false;
+		as->probes_stamp = 0;
 		if (!timer_pending(&as->rtx_timer))
 			atcp_reset_rtx_timer(sk);
 	} else if (wnd_limited && !as->packets_out && !timer_pending(&as->rtx_timer)) {
