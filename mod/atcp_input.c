@@ -367,18 +367,24 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	u32 seglen, segs;
 	bool fin;
 
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
-		kfree_skb(skb);
-		return;
-	}
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
 
 	if (!atcp_seq_after(cb->end_seq, as->rcv_nxt)) {
-		/* entirely old: a retransmission we already have (RFC 2883 D-SACK) */
+		/*
+		 * Entirely old, in every state: a retransmission of what we
+		 * have (RFC 2883 D-SACK), the peer's FIN again included (our
+		 * ACK of it was lost).  RFC 9293 3.10.7.4: answer with an ACK,
+		 * at once and not rate limited, as Linux TCP does.
+		 */
 		as->dsack.start = cb->seq;
 		as->dsack.end = cb->end_seq;
 		as->dsack_pending = as->sack_ok;
 		atcp_send_ack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		/* beyond the peer's FIN (CLOSE_WAIT, CLOSING, LAST_ACK): bogus */
 		kfree_skb(skb);
 		return;
 	}
