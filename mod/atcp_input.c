@@ -210,6 +210,21 @@ static void atcp_ack_rtt(struct sock *sk, const struct atcp_opts *opts, u32 ack)
 }
 
 /*
+ * RFC 7323 4.3: remember the timestamp to echo from the segment at the
+ * left edge.  Only from an acceptable segment: in the window (checked
+ * before) and with an acceptable ACK (atcp_ack()); a bogus one would make
+ * PAWS drop the good segments that follow.
+ */
+static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *opts,
+				 const struct atcp_skb_cb *cb)
+{
+	if (as->ts_ok && opts->ts_present && !atcp_seq_after(cb->seq, as->last_ack_sent)) {
+		as->ts_recent = opts->tsval;
+		as->ts_recent_stamp = jiffies;
+	}
+}
+
+/*
  * Process the ACK field (RFC 9293 3.10.7.4 fifth check).  Returns false if
  * the segment must be dropped.
  */
@@ -231,6 +246,7 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		atcp_send_challenge_ack(sk, skb);
 		return false;
 	}
+	atcp_store_ts_recent(as, opts, cb);
 
 	if (atcp_seq_after(cb->seq, as->snd_wl1) ||
 	    (cb->seq == as->snd_wl1 && !atcp_seq_before(ack, as->snd_wl2))) {
@@ -523,16 +539,6 @@ static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts 
 	return !time_after(jiffies, as->ts_recent_stamp + ATCP_PAWS_IDLE);
 }
 
-/* RFC 7323 4.3: remember the timestamp to echo from the segment at the left edge. */
-static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *opts,
-				 const struct atcp_skb_cb *cb)
-{
-	if (as->ts_ok && opts->ts_present && !atcp_seq_after(cb->seq, as->last_ack_sent)) {
-		as->ts_recent = opts->tsval;
-		as->ts_recent_stamp = jiffies;
-	}
-}
-
 /* Every synchronized state of a full socket (RFC 9293 3.10.7.4). */
 static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
@@ -570,7 +576,6 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & ATCPHDR_ACK))
 		goto discard;
-	atcp_store_ts_recent(as, &opts, cb);
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!atcp_seq_after(cb->ack_seq, as->snd_una) ||

@@ -13,6 +13,9 @@
  *                     seq snd_una-1 arrive; reader drains, data completes
  *  paws               a segment with an old TSval is dropped, counted
  *                     (PAWSEstab), its data not delivered, connection fine
+ *  ts_recent_bad_ack  a FIN with a TSval far ahead and an ACK beyond
+ *                     snd_nxt leaves TS.Recent alone: the next good
+ *                     segment is delivered, not dropped by PAWS
  *  sack_hole          a segment beyond a hole draws an ACK with that block
  *  dsack              a duplicate of received data is reported (RFC 2883)
  *  ooo_coalesce       one drop in a bulk transfer: the segments behind it are
@@ -463,6 +466,49 @@ TEST_F(mech, paws)
 	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
 	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 7, SOON_MS))
 		TH_LOG("current-timestamp segment not accepted (inq %d)", inq);
+}
+
+/*
+ * RFC 7323 4.3: only an acceptable segment updates TS.Recent.  A FIN whose
+ * ACK lies beyond snd_nxt is not (RFC 9293 3.10.7.4 fifth check: dropped)
+ * and must leave TS.Recent alone, even with a TSval far ahead; else PAWS
+ * drops the peer's next good segment (and every one after it).
+ */
+TEST_F(mech, ts_recent_bad_ack)
+{
+	int proto = variant->proto, inq = -1;
+	uint32_t seq, ack, tsval;
+	struct conn_xinfo x;
+	unsigned long long segs0;
+	struct tcphdr *th;
+	uint8_t pkt[200];
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, open_raws(self, proto));
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &x));
+	segs0 = x.segs_in;
+
+	/* in window, a TSval far ahead, FIN, the ACK of data never sent */
+	n = build_inject(&self->c, seq, ack + 100000, tsval + 1000000, "", 0, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	th = (struct tcphdr *)pkt;
+	pkt[13] = SEG_FIN | SEG_ACK;
+	th->check = 0;
+	th->check = tcp_csum(ns_inaddr(NS_A), ns_inaddr(NS_B), pkt, n);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	/* the server has taken it in (and dropped it) */
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.srv, &x) && x.segs_in > segs0, SOON_MS));
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+
+	/* the client's next segment, current TSval: delivered */
+	n = build_inject(&self->c, seq, ack, tsval, "NEWDATA", 7, pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 7, SOON_MS))
+		TH_LOG("good segment after the bogus FIN not accepted (inq %d, PAWS drops %lld)",
+		       inq, paws_counter(NS_B, proto));
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
 }
 
 TEST_F(mech, sack_hole)
