@@ -126,17 +126,21 @@ static void atcp_reset(struct sock *sk)
 }
 
 /*
- * ACKs sent in answer to segments that carry no data (out of window, PAWS,
- * challenges) are limited to one per half second per connection: two ends
- * that disagree about the window must not ping-pong ACKs forever.
+ * ACKs sent in answer to segments that occupy no sequence space, or SYNs
+ * (out of window, PAWS, challenges), are limited to one per
+ * invalid_ratelimit_ms per connection (0: no limit), as Linux's
+ * tcp_invalid_ratelimit: two ends that disagree about the window must not
+ * ping-pong ACKs forever.  Data and FINs are always answered.
  */
-bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last)
+bool atcp_oow_rate_limited(const struct atcp_net *an, const struct sk_buff *skb,
+			   unsigned long *last)
 {
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	int ms = READ_ONCE(an->invalid_ratelimit_ms);
 
 	if (cb->end_seq != cb->seq && !(cb->flags & ATCPHDR_SYN))
 		return false;
-	if (*last && time_before(jiffies, *last + ATCP_OOW_ACK_INTERVAL))
+	if (ms && *last && time_before(jiffies, *last + msecs_to_jiffies(ms)))
 		return true;
 	*last = jiffies ? : 1;
 	return false;
@@ -145,7 +149,7 @@ bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last)
 /* Answer a segment we cannot accept with an ACK, unless rate limited. */
 static void atcp_send_oow_ack(struct sock *sk, struct sk_buff *skb)
 {
-	if (!atcp_oow_rate_limited(skb, &atcp_sk(sk)->last_oow_ack))
+	if (!atcp_oow_rate_limited(atcp_sk_net(sk), skb, &atcp_sk(sk)->last_oow_ack))
 		atcp_send_ack(sk);
 }
 

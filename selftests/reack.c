@@ -20,6 +20,10 @@
  * segments carry FIN or data and pass), and every RST from A (the client
  * gone, A's stack answers the server's ACKs with RSTs that would end
  * TIME_WAIT).  Timestamps are off: the injected segments carry no options.
+ *
+ * Answers to segments without data (out-of-window pure ACKs) are rate
+ * limited, by the same rule and knob in both stacks (oow_ratelimit,
+ * oow_no_ratelimit).
  */
 #include "atcp_lib.h"
 
@@ -261,6 +265,59 @@ TEST_F(reack, time_wait)
 	ASSERT_TRUE(WAIT_UNTIL(conn_count(&self->c, NS_B, TCP_TIME_WAIT) == 1, SOON_MS));
 	ASSERT_TRUE(WAIT_UNTIL((watch_client(self), self->fin), SOON_MS));
 	check_reacks(_metadata, self, TCP_TIME_WAIT);
+}
+
+/*
+ * Answers to segments that occupy no sequence space are rate limited per
+ * connection (Linux: net.ipv4.tcp_invalid_ratelimit, atcp:
+ * net.atcp.invalid_ratelimit_ms, both 500 ms by default; 0: no limit).
+ * Two out-of-window pure ACKs back to back draw one ACK with the limit,
+ * two without it.
+ */
+static void oow_acks(struct __test_metadata *_metadata, FIXTURE_DATA(reack) *self,
+		     int proto, int limit_ms, int answers)
+{
+	struct seg s = { 0 };
+	struct seen_seg r;
+	uint8_t buf[64];
+	size_t len;
+	int n = 0;
+
+	ASSERT_EQ(0, ns_sysctl_set_int(NS_B, proto == IPPROTO_ATCP ? "net/atcp/invalid_ratelimit_ms" :
+				       "net/ipv4/tcp_invalid_ratelimit", limit_ms));
+	settle(_metadata, self);
+	s.saddr = ns_inaddr(NS_A);
+	s.daddr = ns_inaddr(NS_B);
+	s.sport = self->c.cport;
+	s.dport = PORT;
+	s.seq = rcv_nxt(self) + 0x40000000;	/* far beyond the window */
+	s.ack = self->last_ack;
+	s.flags = SEG_ACK;
+	len = seg_build(&s, buf, sizeof(buf));
+	ASSERT_LT(0, len);
+	raw_drain(self->raw_a);
+	ASSERT_EQ(0, raw_send(self->raw_a, s.daddr, buf, len));
+	ASSERT_EQ(0, raw_send(self->raw_a, s.daddr, buf, len));
+	/* each answer within SOON_MS; then 300 ms without another */
+	while (!raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK | SEG_FIN | SEG_SYN | SEG_RST,
+			 SEG_ACK, &r, n < answers ? SOON_MS : 300)) {
+		if (r.len)
+			continue;
+		EXPECT_EQ(rcv_nxt(self), r.ack);
+		n++;
+	}
+	EXPECT_EQ(answers, n) TH_LOG("limit %d ms: %d answers to two out-of-window ACKs",
+				     limit_ms, n);
+}
+
+TEST_F(reack, oow_ratelimit)
+{
+	oow_acks(_metadata, self, variant->proto, 500, 1);
+}
+
+TEST_F(reack, oow_no_ratelimit)
+{
+	oow_acks(_metadata, self, variant->proto, 0, 2);
 }
 
 TEST_HARNESS_MAIN
