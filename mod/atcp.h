@@ -303,6 +303,7 @@ struct atcp_sock {
 	u8			backoff;
 	bool			probing;	/* persist mode */
 	unsigned long		probes_stamp;	/* first zero-window probe of this run; 0: none */
+	u8			probes_out;	/* zero-window probes since the peer's last ACK */
 	bool			r1_rerouted;	/* retries1 time passed in this run */
 	unsigned long		retrans_stamp;	/* first (attempted) retransmission; 0: none */
 	unsigned long		rcv_tstamp;	/* last segment from the peer */

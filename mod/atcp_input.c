@@ -251,6 +251,7 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		return false;
 	}
 	atcp_store_ts_recent(as, opts, cb);
+	as->probes_out = 0;	/* the peer is alive, whatever its window */
 
 	if (atcp_seq_after(cb->seq, as->snd_wl1) ||
 	    (cb->seq == as->snd_wl1 && !atcp_seq_before(ack, as->snd_wl2))) {

@@ -21,6 +21,7 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->fin_queued = false;
 	as->probing = false;
 	as->probes_stamp = 0;
+	as->probes_out = 0;
 	as->ca_state = ATCP_CA_OPEN;
 	as->dupacks = 0;
 	as->retrans_stamp = 0;

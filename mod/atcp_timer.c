@@ -207,6 +207,8 @@ static bool atcp_write_timeout(struct sock *sk)
  * timer: probe a zero window (RFC 9293 3.8.6.1).  A peer that answers the
  * probes keeps the connection open, unless a user timeout is set: then the
  * window may stay shut that long from the first probe, as in Linux TCP.
+ * One that stops answering gets retries2 probes (Linux counts them the
+ * same way), an orphan's ATCP_ORPHAN_RETRIES backoffs.
  */
 static void atcp_probe_timeout(struct sock *sk)
 {
@@ -229,11 +231,18 @@ static void atcp_probe_timeout(struct sock *sk)
 		atcp_write_error(sk, ETIMEDOUT);
 		return;
 	}
+	if (!sock_flag(sk, SOCK_DEAD) &&
+	    as->probes_out >= READ_ONCE(atcp_sk_net(sk)->retries2)) {
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		return;
+	}
 	/* a window too small to use by the SWS rules still takes a probe with data */
 	if (atcp_seq_after(as->snd_una + as->snd_wnd, as->snd_nxt) &&
 	    atcp_write_xmit(sk, ATCP_PUSH_PROBE))
 		return;
 	atcp_send_probe(sk);
+	if (as->probes_out < U8_MAX)
+		as->probes_out++;
 	if (as->backoff < 31)
 		as->backoff++;
 	atcp_reset_rtx_timer(sk);

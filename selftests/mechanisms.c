@@ -43,6 +43,8 @@
  *  user_timeout_zero_window  a zero window the peer keeps shut (answering
  *                     the probes) fails at USER_TIMEOUT after the first
  *                     probe, the probe interval cut short to end at it
+ *  zero_window_silent_peer  a zero window, then no answers: ETIMEDOUT after
+ *                     retries2 unanswered probes
  *  orphan_giveup      an orphan's budget: 8, or none at the RTO cap
  *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
  *                     receive queue stays within SO_RCVBUF
@@ -1192,6 +1194,41 @@ TEST_F_TIMEOUT(mech, user_timeout_zero_window, 60)
 	       r, user_ms, now - first);
 	EXPECT_LE(user_ms - 50, now - first);
 	EXPECT_GE(user_ms + 3 * r, now - first);
+}
+
+/*
+ * A zero window whose peer then falls silent: probes that draw no answer
+ * are counted as Linux counts them (icsk_probes_out against retries2, any
+ * ACK resets the count), so with retries2 2 the sender gives up at the
+ * third probe timeout after the last answer, with ETIMEDOUT (probes at
+ * about r, 3r, 7r after the window closed if none was answered).  Before,
+ * atcp probed a silent peer forever.
+ */
+TEST_F_TIMEOUT(mech, zero_window_silent_peer, 60)
+{
+	int proto = variant->proto;
+	static uint8_t buf[1 << 16];
+	struct conn_xinfo x;
+	long t0, now, r;
+
+	ASSERT_EQ(0, set_retries2(proto, 2));
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	r = x.rto_us / 1000;
+	ASSERT_LT(0, r);
+	fill_window(_metadata, self, buf, sizeof(buf));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	for (;;) {
+		now = now_ms();
+		/* the last answer may have come after a few probes already backed off */
+		ASSERT_GE(t0 + 64 * r + 5000, now) TH_LOG("no error in %ld ms", now - t0);
+		if (poll_fd(self->c.cli, POLLERR, 10) & POLLERR)
+			break;
+	}
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+	TH_LOG("rto %ld ms, retries2 2: gave up %ld ms after the peer fell silent", r, now - t0);
 }
 
 /*
