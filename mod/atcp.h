@@ -99,7 +99,6 @@ struct atcp_optspec {
 #define ATCP_INIT_CWND		10	/* RFC 6928 */
 #define ATCP_DEFAULT_REORDERING	3	/* DupThresh, RFC 5681 */
 #define ATCP_MAX_REORDERING	300	/* the most it adapts to, as tcp_max_reordering */
-#define ATCP_OOW_ACK_INTERVAL	(HZ / 2)	/* as net.ipv4.tcp_invalid_ratelimit */
 #define ATCP_ORPHAN_RETRIES	8	/* Linux's tcp_orphan_retries default */
 #define ATCP_QUICKACK_SEGS	16
 
@@ -304,6 +303,8 @@ struct atcp_sock {
 	u8			retransmits;	/* timeouts since the last forward ACK */
 	u8			backoff;
 	bool			probing;	/* persist mode */
+	unsigned long		probes_stamp;	/* first zero-window probe of this run; 0: none */
+	u8			probes_out;	/* zero-window probes since the peer's last ACK */
 	bool			r1_rerouted;	/* retries1 time passed in this run */
 	unsigned long		retrans_stamp;	/* first (attempted) retransmission; 0: none */
 	unsigned long		rcv_tstamp;	/* last segment from the peer */
@@ -439,6 +440,7 @@ struct atcp_net {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	int			gso;		/* send super-segments (atcp_offload.c) */
+	int			invalid_ratelimit_ms;	/* ACKs to bad segments, per connection */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			rmem[3];	/* min, default, max receive buffer */
 	int			wmem[3];	/* min, default, max send buffer */
@@ -537,7 +539,8 @@ void atcp_release_cb(struct sock *sk);
 int atcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void atcp_deliver_to_child(struct sock *child, struct sk_buff *skb);
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts);
-bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last);
+bool atcp_oow_rate_limited(const struct atcp_net *an, const struct sk_buff *skb,
+			   unsigned long *last);
 void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th);
 
 /* atcp_ofo.c */

@@ -126,17 +126,21 @@ static void atcp_reset(struct sock *sk)
 }
 
 /*
- * ACKs sent in answer to segments that carry no data (out of window, PAWS,
- * challenges) are limited to one per half second per connection: two ends
- * that disagree about the window must not ping-pong ACKs forever.
+ * ACKs sent in answer to segments that occupy no sequence space, or SYNs
+ * (out of window, PAWS, challenges), are limited to one per
+ * invalid_ratelimit_ms per connection (0: no limit), as Linux's
+ * tcp_invalid_ratelimit: two ends that disagree about the window must not
+ * ping-pong ACKs forever.  Data and FINs are always answered.
  */
-bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last)
+bool atcp_oow_rate_limited(const struct atcp_net *an, const struct sk_buff *skb,
+			   unsigned long *last)
 {
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
+	int ms = READ_ONCE(an->invalid_ratelimit_ms);
 
 	if (cb->end_seq != cb->seq && !(cb->flags & ATCPHDR_SYN))
 		return false;
-	if (*last && time_before(jiffies, *last + ATCP_OOW_ACK_INTERVAL))
+	if (ms && *last && time_before(jiffies, *last + msecs_to_jiffies(ms)))
 		return true;
 	*last = jiffies ? : 1;
 	return false;
@@ -145,7 +149,7 @@ bool atcp_oow_rate_limited(const struct sk_buff *skb, unsigned long *last)
 /* Answer a segment we cannot accept with an ACK, unless rate limited. */
 static void atcp_send_oow_ack(struct sock *sk, struct sk_buff *skb)
 {
-	if (!atcp_oow_rate_limited(skb, &atcp_sk(sk)->last_oow_ack))
+	if (!atcp_oow_rate_limited(atcp_sk_net(sk), skb, &atcp_sk(sk)->last_oow_ack))
 		atcp_send_ack(sk);
 }
 
@@ -210,6 +214,21 @@ static void atcp_ack_rtt(struct sock *sk, const struct atcp_opts *opts, u32 ack)
 }
 
 /*
+ * RFC 7323 4.3: remember the timestamp to echo from the segment at the
+ * left edge.  Only from an acceptable segment: in the window (checked
+ * before) and with an acceptable ACK (atcp_ack()); a bogus one would make
+ * PAWS drop the good segments that follow.
+ */
+static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *opts,
+				 const struct atcp_skb_cb *cb)
+{
+	if (as->ts_ok && opts->ts_present && !atcp_seq_after(cb->seq, as->last_ack_sent)) {
+		as->ts_recent = opts->tsval;
+		as->ts_recent_stamp = jiffies;
+	}
+}
+
+/*
  * Process the ACK field (RFC 9293 3.10.7.4 fifth check).  Returns false if
  * the segment must be dropped.
  */
@@ -231,6 +250,8 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		atcp_send_challenge_ack(sk, skb);
 		return false;
 	}
+	atcp_store_ts_recent(as, opts, cb);
+	as->probes_out = 0;	/* the peer is alive, whatever its window */
 
 	if (atcp_seq_after(cb->seq, as->snd_wl1) ||
 	    (cb->seq == as->snd_wl1 && !atcp_seq_before(ack, as->snd_wl2))) {
@@ -382,18 +403,24 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	u32 seglen, segs;
 	bool fin;
 
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
-		kfree_skb(skb);
-		return;
-	}
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
 
 	if (!atcp_seq_after(cb->end_seq, as->rcv_nxt)) {
-		/* entirely old: a retransmission we already have (RFC 2883 D-SACK) */
+		/*
+		 * Entirely old, in every state: a retransmission of what we
+		 * have (RFC 2883 D-SACK), the peer's FIN again included (our
+		 * ACK of it was lost).  RFC 9293 3.10.7.4: answer with an ACK,
+		 * at once and not rate limited, as Linux TCP does.
+		 */
 		as->dsack.start = cb->seq;
 		as->dsack.end = cb->end_seq;
 		as->dsack_pending = as->sack_ok;
 		atcp_send_ack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+		/* beyond the peer's FIN (CLOSE_WAIT, CLOSING, LAST_ACK): bogus */
 		kfree_skb(skb);
 		return;
 	}
@@ -534,16 +561,6 @@ static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts 
 	return !time_after(jiffies, as->ts_recent_stamp + ATCP_PAWS_IDLE);
 }
 
-/* RFC 7323 4.3: remember the timestamp to echo from the segment at the left edge. */
-static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *opts,
-				 const struct atcp_skb_cb *cb)
-{
-	if (as->ts_ok && opts->ts_present && !atcp_seq_after(cb->seq, as->last_ack_sent)) {
-		as->ts_recent = opts->tsval;
-		as->ts_recent_stamp = jiffies;
-	}
-}
-
 /* Every synchronized state of a full socket (RFC 9293 3.10.7.4). */
 static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
@@ -581,7 +598,6 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!(cb->flags & ATCPHDR_ACK))
 		goto discard;
-	atcp_store_ts_recent(as, &opts, cb);
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!atcp_seq_after(cb->ack_seq, as->snd_una) ||

@@ -761,7 +761,7 @@ int atcp_tw_rcv(struct atcp_tw *tw, struct sk_buff *skb)
 		if (tw->ent.hashed && !mod_timer(&tw->timer, jiffies + atcp_tw_timeout(an)))
 			refcount_inc(&tw->refcnt);
 	}
-	if (!atcp_oow_rate_limited(skb, &tw->last_oow_ack))
+	if (!atcp_oow_rate_limited(an, skb, &tw->last_oow_ack))
 		atcp_send_tw_ack(net, tw);
 consumed:
 	atcp_tw_put(tw);

@@ -607,6 +607,7 @@ int atcp_write_xmit(struct sock *sk, int push)
 	}
 	if (sent) {
 		as->lsnd_time = jiffies;
+		as->probes_stamp = 0;
 		/* a pending probe's deadline is not this data's RTO */
 		if (as->probing) {
 			as->probing = false;

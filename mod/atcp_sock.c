@@ -20,6 +20,8 @@ static void atcp_reset_connection_state(struct sock *sk)
 
 	as->fin_queued = false;
 	as->probing = false;
+	as->probes_stamp = 0;
+	as->probes_out = 0;
 	as->ca_state = ATCP_CA_OPEN;
 	as->dupacks = 0;
 	as->retrans_stamp = 0;
@@ -848,7 +850,8 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_state = ai.state;
 	ti->tcpi_ca_state = ai.ca_state;
 	ti->tcpi_retransmits = ai.retransmits;
-	ti->tcpi_probes = as->keepalive_sent;
+	/* as Linux's icsk_probes_out: zero-window probes while probing, else keepalives */
+	ti->tcpi_probes = as->probing ? as->probes_out : as->keepalive_sent;
 	ti->tcpi_backoff = ai.backoff;
 	if (ai.options & ATCPI_OPT_TIMESTAMPS)
 		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;

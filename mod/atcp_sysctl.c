@@ -42,6 +42,8 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(keepalive_intvl,	1, 32767,		75),
 	ATCP_PARAM(keepalive_probes,	1, 127,			9),
 	ATCP_PARAM(gso,			0, 1,			1),
+	/* as net.ipv4.tcp_invalid_ratelimit; 0: no limit */
+	ATCP_PARAM(invalid_ratelimit_ms, 0, ATCP_HOUR_MS,	500),
 };
 
 const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);

@@ -40,14 +40,33 @@ void atcp_rtt_sample(struct sock *sk, u32 rtt_us)
 	as->rto = clamp(rto, atcp_rto_min(sk), atcp_rto_max(sk));
 }
 
+/*
+ * What is left of the user timeout (ATCP_USER_TIMEOUT) on a clock started
+ * at @start (jiffies): 0 once it has run out, ULONG_MAX without a user
+ * timeout or a started clock.
+ */
+static unsigned long atcp_user_timeout_left(const struct sock *sk, unsigned long start)
+{
+	u32 user_ms = atcp_sk(sk)->user_timeout_ms;
+	unsigned long end;
+
+	if (!user_ms || !start)
+		return ULONG_MAX;
+	end = start + msecs_to_jiffies(user_ms);
+	return time_before(jiffies, end) ? end - jiffies : 0;
+}
+
 void atcp_reset_rtx_timer(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	unsigned long when = as->rto;
 
-	if (as->probing)
+	if (as->probing) {
 		when = min_t(unsigned long, (unsigned long)as->rto << as->backoff,
 			     atcp_rto_max(sk));
+		/* the probe that follows the user timeout ends the connection on time */
+		when = clamp(atcp_user_timeout_left(sk, as->probes_stamp), 1UL, when);
+	}
 	sk_reset_timer(sk, &as->rtx_timer, jiffies + when);
 }
 
@@ -184,12 +203,26 @@ static bool atcp_write_timeout(struct sock *sk)
 	return expired;
 }
 
+/*
+ * timer: probe a zero window (RFC 9293 3.8.6.1).  A peer that answers the
+ * probes keeps the connection open, unless a user timeout is set: then the
+ * window may stay shut that long from the first probe, as in Linux TCP.
+ * One that stops answering gets retries2 probes (Linux counts them the
+ * same way), an orphan's ATCP_ORPHAN_RETRIES backoffs.
+ */
 static void atcp_probe_timeout(struct sock *sk)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
 	if (!as->send_head || as->snd_nxt != as->snd_una) {
 		as->probing = false;
+		as->probes_stamp = 0;
+		return;
+	}
+	if (!as->probes_stamp) {
+		as->probes_stamp = jiffies ? : 1;
+	} else if (!atcp_user_timeout_left(sk, as->probes_stamp)) {
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
 		return;
 	}
 	if (sock_flag(sk, SOCK_DEAD) && as->backoff >= ATCP_ORPHAN_RETRIES) {
@@ -198,11 +231,18 @@ static void atcp_probe_timeout(struct sock *sk)
 		atcp_write_error(sk, ETIMEDOUT);
 		return;
 	}
+	if (!sock_flag(sk, SOCK_DEAD) &&
+	    as->probes_out >= READ_ONCE(atcp_sk_net(sk)->retries2)) {
+		atcp_write_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		return;
+	}
 	/* a window too small to use by the SWS rules still takes a probe with data */
 	if (atcp_seq_after(as->snd_una + as->snd_wnd, as->snd_nxt) &&
 	    atcp_write_xmit(sk, ATCP_PUSH_PROBE))
 		return;
 	atcp_send_probe(sk);
+	if (as->probes_out < U8_MAX)
+		as->probes_out++;
 	if (as->backoff < 31)
 		as->backoff++;
 	atcp_reset_rtx_timer(sk);
@@ -234,7 +274,14 @@ static void atcp_rtx_timeout(struct sock *sk)
 	if (!as->retrans_stamp)
 		as->retrans_stamp = jiffies;
 	as->rto = min_t(u32, as->rto * 2, atcp_rto_max(sk));
-	atcp_reset_rtx_timer(sk);
+	/*
+	 * A user timeout ends the connection when it says, not at the next
+	 * full RTO: the timer fires early once and atcp_write_timeout() then
+	 * finds it expired (Linux TCP does the same).
+	 */
+	sk_reset_timer(sk, &as->rtx_timer,
+		       jiffies + clamp(atcp_user_timeout_left(sk, as->retrans_stamp), 1UL,
+				       (unsigned long)as->rto));
 }
 
 static void atcp_rtx_timer_fn(struct timer_list *t)

@@ -13,6 +13,9 @@
  *                     seq snd_una-1 arrive; reader drains, data completes
  *  paws               a segment with an old TSval is dropped, counted
  *                     (PAWSEstab), its data not delivered, connection fine
+ *  ts_recent_bad_ack  a FIN with a TSval far ahead and an ACK beyond
+ *                     snd_nxt leaves TS.Recent alone: the next good
+ *                     segment is delivered, not dropped by PAWS
  *  sack_hole          a segment beyond a hole draws an ACK with that block
  *  dsack              a duplicate of received data is reported (RFC 2883)
  *  ooo_coalesce       one drop in a bulk transfer: the segments behind it are
@@ -35,7 +38,13 @@
  *                     retransmission, at the RTO of the path (200 ms) ...
  *  retries2_large_rto ... and at a large one (delayed ACKs), where it
  *                     means fewer retransmissions than retries2
- *  user_timeout_over_retries2  USER_TIMEOUT replaces a shorter budget
+ *  user_timeout_over_retries2  USER_TIMEOUT replaces a shorter budget,
+ *                     and the last RTO is cut short to end at it
+ *  user_timeout_zero_window  a zero window the peer keeps shut (answering
+ *                     the probes) fails at USER_TIMEOUT after the first
+ *                     probe, the probe interval cut short to end at it
+ *  zero_window_silent_peer  a zero window, then no answers: ETIMEDOUT after
+ *                     retries2 unanswered probes
  *  orphan_giveup      an orphan's budget: 8, or none at the RTO cap
  *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
  *                     receive queue stays within SO_RCVBUF
@@ -205,6 +214,36 @@ TEST_F_TIMEOUT(mech, rto_backoff, 60)
 
 /* ------------------------------------------------------------ flow control */
 
+/*
+ * The reader does not read: the client sends pattern 9 (nonblocking) until
+ * the peer's window is zero and the send buffer full.  Returns the bytes sent.
+ */
+static size_t fill_window(struct __test_metadata *_metadata, FIXTURE_DATA(mech) *self,
+			  uint8_t *buf, size_t size)
+{
+	struct conn_xinfo x = { 0 };
+	size_t sent = 0;
+
+	set_nonblock(self->c.cli, true);
+	for (int tries = 0;; tries++) {
+		ASSERT_GT(100, tries) TH_LOG("window never closed (snd_wnd %u)", x.snd_wnd);
+		ssize_t n;
+
+		pattern_fill(buf, size, 9, sent);
+		n = send(self->c.cli, buf, size, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += n;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		if (WAIT_UNTIL(!sock_xinfo(self->c.cli, &x) && x.snd_wnd == 0 &&
+			       poll_fd(self->c.cli, POLLOUT, 0) == 0, 200))
+			break;
+		ASSERT_LT(sent, 64 << 20);
+	}
+	return sent;
+}
+
 TEST_F_TIMEOUT(mech, zero_window, 60)
 {
 	int proto = variant->proto, probes = 0;
@@ -220,24 +259,7 @@ TEST_F_TIMEOUT(mech, zero_window, 60)
 	self->raw_b = raw_open(NS_B, proto);
 	ASSERT_LE(0, self->raw_b);
 
-	/* the reader does not read: fill until the sender blocks */
-	set_nonblock(self->c.cli, true);
-	for (int tries = 0;; tries++) {
-		ASSERT_GT(100, tries) TH_LOG("window never closed (snd_wnd %u)", x.snd_wnd);
-		ssize_t n;
-
-		pattern_fill(buf, sizeof(buf), 9, sent);
-		n = send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL);
-		if (n > 0) {
-			sent += n;
-			continue;
-		}
-		ASSERT_EQ(EAGAIN, errno);
-		if (WAIT_UNTIL(!sock_xinfo(self->c.cli, &x) && x.snd_wnd == 0 &&
-			       poll_fd(self->c.cli, POLLOUT, 0) == 0, 200))
-			break;
-		ASSERT_LT(sent, 64 << 20);
-	}
+	sent = fill_window(_metadata, self, buf, sizeof(buf));
 	TH_LOG("window closed after %zu bytes", sent);
 	/* probes: ACK-only segments with seq snd_una-1 (or 1 byte at snd_una) */
 	raw_drain(self->raw_b);
@@ -439,6 +461,49 @@ TEST_F(mech, paws)
 	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
 	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 7, SOON_MS))
 		TH_LOG("current-timestamp segment not accepted (inq %d)", inq);
+}
+
+/*
+ * RFC 7323 4.3: only an acceptable segment updates TS.Recent.  A FIN whose
+ * ACK lies beyond snd_nxt is not (RFC 9293 3.10.7.4 fifth check: dropped)
+ * and must leave TS.Recent alone, even with a TSval far ahead; else PAWS
+ * drops the peer's next good segment (and every one after it).
+ */
+TEST_F(mech, ts_recent_bad_ack)
+{
+	int proto = variant->proto, inq = -1;
+	uint32_t seq, ack, tsval;
+	struct conn_xinfo x;
+	unsigned long long segs0;
+	struct tcphdr *th;
+	uint8_t pkt[200];
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, open_raws(self, proto));
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	ASSERT_EQ(0, sock_xinfo(self->c.srv, &x));
+	segs0 = x.segs_in;
+
+	/* in window, a TSval far ahead, FIN, the ACK of data never sent */
+	n = build_inject(&self->c, seq, ack + 100000, tsval + 1000000, "", 0, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	th = (struct tcphdr *)pkt;
+	pkt[13] = SEG_FIN | SEG_ACK;
+	th->check = 0;
+	th->check = tcp_csum(ns_inaddr(NS_A), ns_inaddr(NS_B), pkt, n);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	/* the server has taken it in (and dropped it) */
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.srv, &x) && x.segs_in > segs0, SOON_MS));
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+
+	/* the client's next segment, current TSval: delivered */
+	n = build_inject(&self->c, seq, ack, tsval, "NEWDATA", 7, pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 7, SOON_MS))
+		TH_LOG("good segment after the bogus FIN not accepted (inq %d, PAWS drops %lld)",
+		       inq, paws_counter(NS_B, proto));
+	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
 }
 
 TEST_F(mech, sack_hole)
@@ -1020,31 +1085,143 @@ TEST_F_TIMEOUT(mech, retries2_large_rto, 30)
 }
 
 /*
- * ATCP_USER_TIMEOUT replaces the retries2 budget, also when it is longer:
- * retries2 1 alone gives up at ~1.4 s (a 0.6 s budget from 0.2 s); with a
- * 2 s user timeout the connection outlives 2 s after the first
- * retransmission.  Linux TCP shortens the last RTO to end right at 2.2 s,
- * atcp gives up at the next timeout (3.0 s).
+ * ATCP_USER_TIMEOUT replaces the retries2 budget, also when it is longer,
+ * and ends the connection when it says: the timer that follows it is cut
+ * short (Linux's tcp_clamp_rto_to_user_timeout()), the connection does not
+ * wait for the next full RTO.  retries2 1 alone gives up 0.6 s after the
+ * first retransmission.  The user timeout is 10 RTOs of the path (r, 2 s
+ * at 200 ms; scaled so that a slow host's inflated RTO changes nothing):
+ * timeouts at r, 3r, 7r and 15r after the send, the first retransmission
+ * at r; the user timeout runs out at 11r, between the timeouts at 7r and
+ * 15r.  Without the clamp the failure comes at 15r, 4r late; the bound
+ * allows 3r for timer slack (Linux TCP was measured 170 ms late at r 208
+ * ms under TCG: the timer wheel rounds long timeouts up).
  */
-TEST_F_TIMEOUT(mech, user_timeout_over_retries2, 30)
+TEST_F_TIMEOUT(mech, user_timeout_over_retries2, 60)
 {
-	int proto = variant->proto;
-	long t0, elapsed;
+	int proto = variant->proto, user_ms;
+	long t0, now, first = -1, r;
+	struct conn_xinfo x;
 	char buf[100] = { 0 };
 
 	ASSERT_EQ(0, set_retries2(proto, 1));
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
-	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT, 2000));
 	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	r = x.rto_us / 1000;
+	ASSERT_LT(0, r);
+	user_ms = 10 * r;
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT, user_ms));
 	ASSERT_EQ(0, blackhole(NS_B));
 	t0 = now_ms();
 	ASSERT_EQ(0, send_all(self->c.cli, buf, sizeof(buf)));
-	ASSERT_EQ(POLLIN, poll_fd(self->c.cli, POLLIN, 10000) & POLLIN) TH_LOG("no error in 10 s");
-	elapsed = now_ms() - t0;
+	do {
+		now = now_ms();
+		/* well past the unclamped failure (15r), so a miss says when it came */
+		ASSERT_GE(t0 + 16 * r + 5000, now) TH_LOG("no error in %ld ms", now - t0);
+		ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+		if (first < 0 && x.total_retrans)
+			first = now;
+	} while (!(poll_fd(self->c.cli, POLLIN, 2) & POLLIN));
+	now = now_ms();
 	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
-	TH_LOG("user timeout 2 s with retries2 1: gave up after %ld ms", elapsed);
-	EXPECT_LE(2100, elapsed);
-	EXPECT_GE(4000, elapsed);
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+	ASSERT_LE(0, first) TH_LOG("failed without a retransmission");
+	TH_LOG("rto %ld ms, user timeout %d ms, retries2 1: first retransmission at %ld ms, gave up %ld ms later (unclamped: %ld)",
+	       r, user_ms, first - t0, now - first, 14 * r);
+	EXPECT_LE(user_ms - 50, now - first);
+	EXPECT_GE(user_ms + 3 * r, now - first);
+}
+
+/*
+ * A zero window the peer keeps shut, answering every probe: without a user
+ * timeout the sender probes on (zero_window); with one, Linux TCP gives up
+ * once the user timeout has passed since the first probe, and cuts the
+ * probe interval short to end on time (tcp_clamp_probe0_to_user_timeout()).
+ * The probes come at r, 3r, 7r, 15r ... after the window closed (r: the
+ * RTO); a user timeout of 10r after the first probe runs out between the
+ * probes at 7r and 15r.  Without the clamp the failure would come 4r
+ * late; the bound allows 3r.  Before the user timeout applied to probes,
+ * atcp probed on forever.
+ */
+TEST_F_TIMEOUT(mech, user_timeout_zero_window, 60)
+{
+	int proto = variant->proto, user_ms;
+	static uint8_t buf[1 << 16];
+	long now, first = -1, r;
+	struct conn_xinfo x;
+	struct seen_seg s;
+	size_t sent;
+
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
+	self->raw_b = raw_open(NS_B, proto);
+	ASSERT_LE(0, self->raw_b);
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	r = x.rto_us / 1000;
+	ASSERT_LT(0, r);
+	user_ms = 10 * r;
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_USER_TIMEOUT, user_ms));
+	raw_drain(self->raw_b);
+	sent = fill_window(_metadata, self, buf, sizeof(buf));
+	TH_LOG("window closed after %zu bytes", sent);
+
+	for (;;) {
+		now = now_ms();
+		ASSERT_GE(16 * r + 5000, first < 0 ? 0 : now - first)
+			TH_LOG("no error %ld ms after the first probe", now - first);
+		if (first < 0) {
+			ASSERT_EQ(0, raw_wait(self->raw_b, self->c.cport, PORT, 0, 0, &s,
+					      4 * r + 5000)) TH_LOG("no window probe");
+			if (s.len > 1)
+				continue;	/* data queued before the window closed */
+			first = now_ms();
+			continue;
+		}
+		if (poll_fd(self->c.cli, POLLERR, 2) & POLLERR)
+			break;
+	}
+	now = now_ms();
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+	TH_LOG("rto %ld ms, user timeout %d ms: gave up %ld ms after the first probe",
+	       r, user_ms, now - first);
+	EXPECT_LE(user_ms - 50, now - first);
+	EXPECT_GE(user_ms + 3 * r, now - first);
+}
+
+/*
+ * A zero window whose peer then falls silent: probes that draw no answer
+ * are counted as Linux counts them (icsk_probes_out against retries2, any
+ * ACK resets the count), so with retries2 2 the sender gives up at the
+ * third probe timeout after the last answer, with ETIMEDOUT (probes at
+ * about r, 3r, 7r after the window closed if none was answered).  Before,
+ * atcp probed a silent peer forever.
+ */
+TEST_F_TIMEOUT(mech, zero_window_silent_peer, 60)
+{
+	int proto = variant->proto;
+	static uint8_t buf[1 << 16];
+	struct conn_xinfo x;
+	long t0, now, r;
+
+	ASSERT_EQ(0, set_retries2(proto, 2));
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &x));
+	r = x.rto_us / 1000;
+	ASSERT_LT(0, r);
+	fill_window(_metadata, self, buf, sizeof(buf));
+	ASSERT_EQ(0, blackhole(NS_B));
+	t0 = now_ms();
+	for (;;) {
+		now = now_ms();
+		/* the last answer may have come after a few probes already backed off */
+		ASSERT_GE(t0 + 64 * r + 5000, now) TH_LOG("no error in %ld ms", now - t0);
+		if (poll_fd(self->c.cli, POLLERR, 10) & POLLERR)
+			break;
+	}
+	EXPECT_EQ(ETIMEDOUT, sock_error(self->c.cli));
+	EXPECT_EQ(TCP_CLOSE, sock_state(self->c.cli));
+	TH_LOG("rto %ld ms, retries2 2: gave up %ld ms after the peer fell silent", r, now - t0);
 }
 
 /*
