@@ -868,7 +868,7 @@ struct atcp_reply {
 	u8	flags;
 	u16	window;
 	int	oif;
-	struct atcp_optspec opts;	/* .mss = 1: fill in from the route */
+	struct atcp_optspec opts;	/* .mss: the route's, clamped to .mss if > 1 */
 };
 
 static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
@@ -889,8 +889,11 @@ static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 	if (IS_ERR(rt))
 		return;
 
-	if (o.mss)
-		o.mss = atcp_mss_for_mtu(dst_mtu(&rt->dst));
+	if (o.mss) {
+		u16 route_mss = atcp_mss_for_mtu(dst_mtu(&rt->dst));
+
+		o.mss = o.mss > 1 ? min(o.mss, route_mss) : route_mss;
+	}
 	opt_len = atcp_write_options(opts, &o);
 	skb = alloc_skb(ATCP_MAX_HEADER, GFP_ATOMIC);
 	if (!skb) {
@@ -965,7 +968,9 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 		.window = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW),
 		.oif = req->bound_dev_if,
 		.opts = {
-			.mss = 1, .wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
+			/* TCP_MAXSEG on the listener clamps what the SYN-ACK offers */
+			.mss = atcp_sk(lsk)->user_mss ? : 1,
+			.wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
 			.sack_perm = req->sack_ok, .ts = req->ts_ok,
 			.tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off,
 			.tsecr = req->ts_recent,

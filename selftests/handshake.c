@@ -2,8 +2,8 @@
 /*
  * Connection establishment: three-way handshake (blocking and non-blocking
  * connect and accept), refusal by RST, SYN retransmission until ETIMEDOUT,
- * listen backlog overflow, simultaneous open and data right behind the
- * final ACK.  Each test runs on Linux TCP and on atcp.  Connections end with
+ * listen backlog overflow, simultaneous open, data right behind the
+ * final ACK and TCP_MAXSEG on a listener (the SYN-ACK's MSS option).  Each test runs on Linux TCP and on atcp.  Connections end with
  * an abort (RST) or, in data_behind_final_ack, in TIME_WAIT on the client:
  * no orphan may outlive a test (its peer's namespace goes away with it).
  */
@@ -423,6 +423,39 @@ TEST_F(hs, data_behind_final_ack)
 	ASSERT_EQ(CONNS, done);
 	EXPECT_EQ(0, retrans_counter(NS_A, proto) - retrans)
 		TH_LOG("%d connections, %d served", done, srv.served);
+}
+
+/* TCP_MAXSEG set on the listener: the SYN-ACK offers that MSS, the client sends no more */
+TEST_F(hs, listener_maxseg)
+{
+	int proto = variant->proto, lfd, cli, srv, raw;
+	struct conn_xinfo x;
+	struct seen_seg s;
+	const uint8_t *o;
+
+	raw = raw_open(NS_A, proto);
+	ASSERT_LE(0, raw);
+	lfd = ns_bound_socket(NS_B, proto, PORT);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, set_int(lfd, SOL_TCP, TCP_MAXSEG, 500));
+	ASSERT_EQ(0, listen(lfd, 4));
+	cli = ns_connect(NS_A, proto, NS_B, PORT);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, raw_wait(raw, PORT, ANY, SEG_SYN | SEG_ACK, SEG_SYN | SEG_ACK, &s, 5000));
+	o = hdr_option(&s, 2);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(500, (o[2] << 8) | o[3]);
+	ASSERT_EQ(0, sock_xinfo(cli, &x));
+	/* the MSS option counts no options; timestamps take 12 bytes of it */
+	EXPECT_GE(500, x.snd_mss);
+	EXPECT_LE(488, x.snd_mss);
+	srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, exchange(cli, srv));
+	abort_fd(srv);
+	abort_fd(cli);
+	close(lfd);
+	close(raw);
 }
 
 TEST_HARNESS_MAIN
