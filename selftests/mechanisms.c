@@ -313,7 +313,12 @@ TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 	/*
 	 * A window left below one MSS for a whole RTO draws a persist probe
 	 * carrying what fits (TCP does the same): a long RTO keeps probes out
-	 * of this test even when a loaded machine delays the reader.
+	 * of this test even when a loaded machine delays the reader.  Memory
+	 * is freed, and the window opens, only when a whole receive skb was
+	 * read, and one skb may hold most of the 16 KB window: the reader
+	 * takes 400 bytes (still far below an MSS) every 5 ms, so a window
+	 * drains in ~0.2 s, well inside the RTO.  At 100 bytes it took
+	 * ~0.8 s and a loaded host drew the probe (1 run in 3).
 	 */
 	ASSERT_EQ(0, fast_rto(proto, 1000));
 	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 32768));
@@ -323,7 +328,7 @@ TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 	thresh = xc.snd_mss < rcvbuf / 2 ? xc.snd_mss : rcvbuf / 2;
 	ASSERT_EQ(0, open_raws(self, proto));
 
-	/* the sender always has more than a window queued; the reader takes 100 bytes every 5 ms */
+	/* the sender always has more than a window queued; the reader takes 400 bytes every 5 ms */
 	set_nonblock(self->c.cli, true);
 	t0 = now_ms();
 	while (now_ms() - t0 < 1500) {
@@ -331,7 +336,7 @@ TEST_F_TIMEOUT(mech, sws_avoidance, 60)
 
 		while ((n = send(self->c.cli, buf, sizeof(buf), MSG_NOSIGNAL)) > 0)
 			sent += n;
-		n = recv(self->c.srv, buf, 100, MSG_DONTWAIT);
+		n = recv(self->c.srv, buf, 400, MSG_DONTWAIT);
 		if (n > 0)
 			got += n;
 		while (!raw_wait(self->raw_b, self->c.cport, PORT, 0, 0, &s, 0)) {
