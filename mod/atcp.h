@@ -243,6 +243,8 @@ struct atcp_sock {
 	bool			fin_queued;
 	bool			nodelay;
 	bool			cork;
+	bool			recvmsg_inq;	/* ATCP_INQ: TCP_CM_INQ cmsg on recvmsg() */
+	u32			notsent_lowat;	/* ATCP_NOTSENT_LOWAT, 0: the sysctl's */
 	bool			sack_ok;	/* both sides agreed on SACK */
 	bool			ts_ok;		/* both sides agreed on timestamps */
 	u32			ts_off;		/* random offset of our TSval clock */
@@ -441,6 +443,7 @@ struct atcp_net {
 	int			keepalive_probes;
 	int			gso;		/* send super-segments (atcp_offload.c) */
 	int			invalid_ratelimit_ms;	/* ACKs to bad segments, per connection */
+	int			notsent_lowat;	/* unsent bytes a writer may queue */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			rmem[3];	/* min, default, max receive buffer */
 	int			wmem[3];	/* min, default, max send buffer */
@@ -671,6 +674,7 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 		    int __user *optlen);
 struct sock *atcp_accept(ATCP_ACCEPT_ARGS);
 void atcp_write_space(struct sock *sk);
+bool atcp_stream_memory_free(const struct sock *sk, int wake);
 void atcp_get_info(struct sock *sk, struct atcp_info *info);
 
 /* atcp_sysctl.c: the tunables of struct atcp_net, shared by sysctl and netlink */

@@ -282,10 +282,12 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 			atcp_reset_rtx_timer(sk);
 		atcp_sndbuf_autotune(sk);
 		sk_mem_reclaim(sk);
-		atcp_write_space(sk);
 	}
 	if (as->send_head)
 		atcp_push_pending(sk, ATCP_PUSH_NORMAL);
+	/* after the push: what it sent counts for ATCP_NOTSENT_LOWAT */
+	if (atcp_seq_after(ack, prior_una))
+		atcp_write_space(sk);
 	return true;
 }
 

@@ -171,6 +171,7 @@ struct proto atcp_prot = {
 	.setsockopt	= atcp_setsockopt,
 	.getsockopt	= atcp_getsockopt,
 	.sendmsg	= atcp_sendmsg,
+	.stream_memory_free = atcp_stream_memory_free,
 	.recvmsg	= atcp_recvmsg,
 	.backlog_rcv	= atcp_do_rcv,
 	.release_cb	= atcp_release_cb,

@@ -519,6 +519,9 @@ u32 atcp_size_goal(struct sock *sk)
 
 	if (!atcp_gso_ok(sk))
 		return as->mss;
+	/* no more than half the largest window the peer offered, as Linux TCP */
+	if (as->max_window)
+		max_bytes = min(max_bytes, as->max_window / 2);
 	segs = min3(max_bytes / as->mss, (u32)sk->sk_gso_max_segs, 64U);
 	return max(segs, 1U) * as->mss;
 }

@@ -341,10 +341,26 @@ orphan:
 	sock_put(sk);
 }
 
+/*
+ * proto.stream_memory_free, any context: fewer unsent bytes than
+ * ATCP_NOTSENT_LOWAT (or net.atcp.notsent_lowat).  With @wake (poll and
+ * wakeups) half of them, as Linux TCP, so a writer is not woken per ACK.
+ */
+bool atcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct atcp_sock *as = atcp_sk(sk);
+	u32 lowat = READ_ONCE(as->notsent_lowat) ? :
+		    (u32)READ_ONCE(atcp_sk_net(sk)->notsent_lowat);
+	u64 notsent = READ_ONCE(as->write_seq) - READ_ONCE(as->snd_nxt);
+
+	return (notsent << wake) < lowat;
+}
+
 static bool atcp_stream_writeable(const struct sock *sk)
 {
 	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf) &&
-	       sk_stream_wspace(sk) >= sk_stream_min_wspace(sk);
+	       sk_stream_wspace(sk) >= sk_stream_min_wspace(sk) &&
+	       atcp_stream_memory_free(sk, 1);
 }
 
 /*
@@ -454,7 +470,8 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				skb = NULL;
 		}
 		if (!skb) {
-			if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
+			/* the send buffer, and ATCP_NOTSENT_LOWAT */
+			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
 			skb = alloc_skb_fclone(ATCP_MAX_HEADER, sk->sk_allocation);
 			if (!skb)
@@ -568,6 +585,14 @@ static int atcp_recv_nothing(struct sock *sk, long timeo)
 	return 0;
 }
 
+/* Bytes received and not read yet.  Socket locked. */
+static int atcp_inq(struct sock *sk)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+
+	return tail ? ATCP_SKB_CB(tail)->seq + tail->len - atcp_sk(sk)->copied_seq : 0;
+}
+
 int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
 {
 	struct atcp_sock *as = atcp_sk(sk);
@@ -642,6 +667,12 @@ found:
 		atcp_cleanup_rbuf(sk, copied);
 	}
 	sk_mem_reclaim(sk);
+	if (as->recvmsg_inq && copied >= 0) {
+		/* after the FIN, non-zero: the reader should read on (to the EOF) */
+		int inq = atcp_inq(sk) ? : sock_flag(sk, SOCK_DONE);
+
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+	}
 out:
 	release_sock(sk);
 	return copied;
@@ -767,12 +798,7 @@ static int atcp_sock_ioctl(struct socket *sock, unsigned int cmd, unsigned long 
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		lock_sock(sk);
-		answ = 0;
-		if (!skb_queue_empty(&sk->sk_receive_queue)) {
-			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
-
-			answ = ATCP_SKB_CB(tail)->seq + tail->len - as->copied_seq;
-		}
+		answ = atcp_inq(sk);
 		release_sock(sk);
 		break;
 	case SIOCOUTQ:
@@ -967,6 +993,17 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		else
 			as->user_timeout_ms = val;
 		break;
+	case ATCP_INQ:
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			as->recvmsg_inq = val;
+		break;
+	case ATCP_NOTSENT_LOWAT:
+		/* any value, as Linux TCP: a negative one is a large unsigned one */
+		WRITE_ONCE(as->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -1045,6 +1082,15 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 	case ATCP_USER_TIMEOUT:
 		val = as->user_timeout_ms;
 		break;
+	case ATCP_INQ:
+		val = as->recvmsg_inq;
+		break;
+	case ATCP_NOTSENT_LOWAT:
+		val = READ_ONCE(as->notsent_lowat);
+		break;
+	case ATCP_CC_INFO:
+		/* NewReno and CUBIC export no state, as Linux's reno and cubic */
+		return atcp_copy_out(NULL, 0, optval, optlen, len);
 	default:
 		return -ENOPROTOOPT;
 	}

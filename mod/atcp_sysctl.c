@@ -44,6 +44,8 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(gso,			0, 1,			1),
 	/* as net.ipv4.tcp_invalid_ratelimit; 0: no limit */
 	ATCP_PARAM(invalid_ratelimit_ms, 0, ATCP_HOUR_MS,	500),
+	/* as net.ipv4.tcp_notsent_lowat; INT_MAX (Linux: UINT_MAX): no limit */
+	ATCP_PARAM(notsent_lowat,	1, INT_MAX,		INT_MAX),
 };
 
 const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <linux/sockios.h>
 
 #define PORT	5300
 
@@ -218,6 +219,110 @@ TEST_F(api, siocinq_siocoutq)
 	/* on a listener: TCP says EINVAL */
 	EXPECT_EQ(-1, ioctl(self->c.lfd, SIOCINQ, &inq));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/* recvmsg() with TCP_INQ: the unread byte count in a TCP_CM_INQ cmsg */
+static int recv_inq(int fd, void *buf, size_t len, int *inq)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int n = recvmsg(fd, &m, 0);
+
+	*inq = -1;
+	for (c = CMSG_FIRSTHDR(&m); n >= 0 && c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ)
+			memcpy(inq, CMSG_DATA(c), sizeof(*inq));
+	return n;
+}
+
+/* TCP_INQ: 0/1 only; each recvmsg() tells what is left, 1 at the EOF */
+TEST_F(api, inq_cmsg)
+{
+	char buf[1000] = { 0 };
+	int inq;
+
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
+	EXPECT_EQ(0, get_int(self->c.srv, SOL_TCP, TCP_INQ));
+	EXPECT_EQ(EINVAL, set_err(self->c.srv, SOL_TCP, TCP_INQ, 2));
+	EXPECT_EQ(EINVAL, set_err(self->c.srv, SOL_TCP, TCP_INQ, -1));
+	ASSERT_EQ(0, set_err(self->c.srv, SOL_TCP, TCP_INQ, 1));
+	EXPECT_EQ(1, get_int(self->c.srv, SOL_TCP, TCP_INQ));
+	ASSERT_EQ(0, send_all(self->c.cli, buf, 1000));
+	ASSERT_TRUE(WAIT_UNTIL(!ioctl(self->c.srv, SIOCINQ, &inq) && inq == 1000, SOON_MS));
+	EXPECT_EQ(300, recv_inq(self->c.srv, buf, 300, &inq));
+	EXPECT_EQ(700, inq);
+	EXPECT_EQ(700, recv_inq(self->c.srv, buf, 1000, &inq));
+	EXPECT_EQ(0, inq);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, recv_inq(self->c.srv, buf, 1000, &inq));
+	/* nothing left but the end of the stream: still non-zero */
+	EXPECT_EQ(1, inq);
+	/* off again: no cmsg */
+	ASSERT_EQ(0, set_err(self->c.srv, SOL_TCP, TCP_INQ, 0));
+	ASSERT_EQ(0, recv_inq(self->c.srv, buf, 1000, &inq));
+	EXPECT_EQ(-1, inq);
+}
+
+/* TCP_CC_INFO: NewReno/CUBIC have nothing to report (length 0); read only */
+TEST_F(api, cc_info)
+{
+	char info[64];
+	socklen_t len = sizeof(info);
+
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
+	ASSERT_EQ(0, getsockopt(self->c.cli, SOL_TCP, TCP_CC_INFO, info, &len));
+	EXPECT_EQ(0, len);
+	EXPECT_EQ(ENOPROTOOPT, set_err(self->c.cli, SOL_TCP, TCP_CC_INFO, 1));
+}
+
+/* read what @srv has, then: is @cli writable? */
+static bool drain_then_writable(int srv, int cli)
+{
+	static char buf[1 << 16];
+
+	while (recv(srv, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	return poll_fd(cli, POLLOUT, 10) & POLLOUT;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT: with the peer not reading and its window shut,
+ * unsent data piles up; poll() reports POLLOUT only while less than half
+ * the low-water mark is unsent, and a non-blocking send() stops at it.
+ */
+TEST_F(api, notsent_lowat)
+{
+	static char buf[1 << 16];
+	int proto = variant->proto, lowat = 16384, outnsd = -1;
+	size_t sent = 0;
+	ssize_t n;
+
+	ASSERT_EQ(0, conn_open_rcvbuf(&self->c, proto, PORT, 4096));
+	EXPECT_EQ(0, get_int(self->c.cli, SOL_TCP, TCP_NOTSENT_LOWAT));
+	ASSERT_EQ(0, set_err(self->c.cli, SOL_TCP, TCP_NOTSENT_LOWAT, lowat));
+	EXPECT_EQ(lowat, get_int(self->c.cli, SOL_TCP, TCP_NOTSENT_LOWAT));
+	EXPECT_EQ(POLLOUT, poll_fd(self->c.cli, POLLOUT, 0) & POLLOUT);
+	set_nonblock(self->c.cli, true);
+	/* fill the peer's small window; the rest stays unsent */
+	while ((n = send(self->c.cli, buf, 1000, MSG_NOSIGNAL)) > 0)
+		sent += n;
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, ioctl(self->c.cli, SIOCOUTQNSD, &outnsd));
+	TH_LOG("%zu bytes taken, %d unsent", sent, outnsd);
+	/* it stopped at the mark, far below the send buffer */
+	EXPECT_LE(lowat, outnsd);
+	EXPECT_GT(lowat + 2000, outnsd);
+	EXPECT_EQ(0, poll_fd(self->c.cli, POLLOUT, 100) & POLLOUT);
+	/* the reader drains: the window opens, data leaves, POLLOUT is back */
+	set_nonblock(self->c.srv, true);
+	EXPECT_TRUE(WAIT_UNTIL(drain_then_writable(self->c.srv, self->c.cli), 10000));
+	ASSERT_EQ(0, ioctl(self->c.cli, SIOCOUTQNSD, &outnsd));
+	EXPECT_GT(lowat / 2, outnsd);
 }
 
 /* ------------------------------------------------------------ zero copy paths */

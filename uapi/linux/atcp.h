@@ -40,6 +40,10 @@ enum atcp_state {
 #define ATCP_INFO		11	/* struct atcp_info, read only */
 #define ATCP_CONGESTION		13	/* char[ATCP_CA_NAME_MAX] */
 #define ATCP_USER_TIMEOUT	18	/* unsigned int: ms of unacked data */
+#define ATCP_NOTSENT_LOWAT	25	/* int: unsent bytes before poll says not writable */
+#define ATCP_CC_INFO		26	/* congestion-control state, read only (empty) */
+#define ATCP_INQ		36	/* int: 1 = TCP_CM_INQ cmsg with each recvmsg() */
+#define ATCP_CM_INQ		ATCP_INQ	/* its cmsg type (cmsg level SOL_TCP) */
 
 #define ATCP_CA_NAME_MAX	16
 
