@@ -655,12 +655,12 @@ bool atcp_cookie_ts_opts(struct atcp_request *req, u32 tsecr);
 
 /* atcp_sock.c */
 extern const struct proto_ops atcp_stream_ops;
-int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len);
 int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
-int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int atcp_recvmsg(ATCP_RECVMSG_ARGS);
 int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		    unsigned int optlen);
 int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval,

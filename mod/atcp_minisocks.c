@@ -695,7 +695,7 @@ void atcp_time_wait(struct sock *sk)
 	tw->ts_recent_stamp = as->ts_recent_stamp;
 	tw->ts_off = as->ts_off;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
-	tw->uid = sock_i_uid(sk);
+	tw->uid = atcp_sk_uid(sk);
 	timer_setup(&tw->timer, atcp_tw_timer_fn, 0);
 
 	spin_lock_bh(&an->lock);

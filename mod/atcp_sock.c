@@ -50,7 +50,7 @@ static void atcp_reset_connection_state(struct sock *sk)
 	atcp_cong_init(sk);
 }
 
-int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len)
 {
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct atcp_sock *as = atcp_sk(sk);
@@ -518,7 +518,7 @@ static int atcp_recv_nothing(struct sock *sk, long timeo)
 	return 0;
 }
 
-int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+int atcp_recvmsg(ATCP_RECVMSG_ARGS)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	u32 peek_seq, *seq;
