@@ -4,6 +4,10 @@
 #   make            build mod/atcp.ko (W=1), the selftests and tools/demo
 #   make C=1        ... with sparse (any kbuild variable passes through: V=1, C=2)
 #   make deps       apt-get install whatever is missing (quick when all present)
+#   make deps KVER=sid   also create/refresh the sid chroot with the newest
+#                   Debian kernel (7.x) under build/sid/ (scripts/sid-chroot)
+#   make KVER=<ver> / make check KVER=<ver>   build for / boot another kernel:
+#                   any host kernel with headers, or the sid chroot's (KVER=sid)
 #   make check      deps + build + run every selftest in one QEMU boot
 #   make check T=glob   only the selftests whose file name matches (e.g. T='infra*')
 #   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
@@ -14,7 +18,14 @@
 # See Documentation/testing.md.
 
 KVER ?= $(shell $(CURDIR)/scripts/kver 2>/dev/null)
-KDIR ?= /lib/modules/$(KVER)/build
+# KVER=sid: the kernel of the sid chroot (empty until 'make deps KVER=sid')
+KVER_ARG := $(KVER)
+ifeq ($(KVER),sid)
+override KVER := $(shell KVER=sid $(CURDIR)/scripts/kver 2>/dev/null)
+endif
+# the kernel's root: empty for the host's, build/sid/root for the chroot's
+KROOT := $(shell $(CURDIR)/scripts/kroot $(KVER) 2>/dev/null)
+KDIR ?= $(KROOT)/lib/modules/$(KVER)/build
 export KVER
 
 DEMO_SRCS := $(wildcard tools/demo/*.c)
@@ -32,12 +43,14 @@ DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 
 all: module selftests tools
 
+# scripts/kmake runs kbuild on the host, or in the sid chroot for its kernel
 module modules: headers-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	+@scripts/kmake $(KVER) M=$(CURDIR) W=1 modules
 
 headers-check:
-	@test -n "$(KVER)" -a -d "$(KDIR)" || { \
-		echo "No kernel headers with a matching /boot/vmlinuz-*: run 'make deps'" >&2; exit 1; }
+	@test -n "$(KVER)" && scripts/kroot "$(KVER)" >/dev/null || { \
+		echo "No kernel headers with a matching vmlinuz for '$(KVER_ARG)': run 'make deps'" \
+			"(or 'make deps KVER=sid')" >&2; exit 1; }
 
 selftests:
 	$(MAKE) -C selftests
@@ -65,6 +78,7 @@ tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
 deps:
 	@scripts/deps $(DEPS)
 	@scripts/deps-newer-headers
+	@if [ "$(KVER_ARG)" = sid ]; then scripts/deps debootstrap && scripts/sid-chroot >/dev/null; fi
 
 # deps first, then a fresh make (KVER may only exist after deps)
 # A selftest that does not compile counts as failed (the runner reports its
@@ -107,7 +121,7 @@ vm: all
 	@scripts/vmrun
 
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -d "$(KDIR)" ]; then scripts/kmake $(KVER) M=$(CURDIR) clean; fi
 	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean
