@@ -15,6 +15,9 @@
 #   make vm         interactive shell in the VM (scripts/vmrun)
 #   make clean      remove build products (make distclean: also build/ caches)
 #   make install    the atcp tool, atcp.ko + atcp_diag.ko, man pages (DESTDIR, PREFIX)
+#   make dkms-install   sources to /usr/src/atcp-<version>, dkms add/build/install
+#                   for the running kernel (DKMS_KVER); rebuilt on kernel updates
+#   make dkms-uninstall dkms remove --all and the sources
 # See Documentation/testing.md.
 
 KVER ?= $(shell $(CURDIR)/scripts/kver 2>/dev/null)
@@ -37,9 +40,17 @@ MANDIR ?= $(PREFIX)/share/man
 # Debian packages the build and the tests need (make deps)
 DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
-	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib
+	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib \
+	dkms zstd
 
 .PHONY: all module modules selftests tools deps check check-locked demo vm clean distclean headers-check bench install
+.PHONY: dkms-src dkms-install dkms-uninstall
+
+# DKMS: the version is dkms.conf's
+ATCP_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRCROOT ?= /usr/src
+DKMS_SRC = $(DESTDIR)$(DKMS_SRCROOT)/atcp-$(ATCP_VERSION)
+DKMS_KVER ?= $(shell uname -r)
 
 all: module selftests tools
 
@@ -71,6 +82,22 @@ install: all
 	install -D -m 0644 Documentation/man/atcp.7 $(DESTDIR)$(MANDIR)/man7/atcp.7
 	install -D -m 0644 Documentation/man/atcp.8 $(DESTDIR)$(MANDIR)/man8/atcp.8
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+# what dkms builds from: Kbuild, mod/, uapi/ and dkms.conf
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/mod $(DKMS_SRC)/uapi/linux
+	install -m 0644 dkms.conf Kbuild $(DKMS_SRC)/
+	install -m 0644 mod/*.[ch] mod/Kbuild $(DKMS_SRC)/mod/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+
+dkms-install: dkms-src
+	dkms status -m atcp -v $(ATCP_VERSION) | grep -q . || dkms add -m atcp -v $(ATCP_VERSION)
+	dkms install -m atcp -v $(ATCP_VERSION) -k $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove -m atcp -v $(ATCP_VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
 	gcc -static -O2 -Wall -Iuapi -o $@ $<
