@@ -491,6 +491,8 @@ static inline bool atcp_seq_between(u32 a, u32 b, u32 c)
 }
 
 /* atcp_main.c */
+/* the IP protocol number (module parameter proto=, default IPPROTO_ATCP) */
+extern int atcp_ipproto;
 extern long atcp_sysctl_mem[3];
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);

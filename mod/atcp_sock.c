@@ -68,7 +68,7 @@ int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len)
 
 	fl4 = &inet->cork.fl.u.ip4;
 	flowi4_init_output(fl4, sk->sk_bound_dev_if, sk->sk_mark, 0, RT_SCOPE_UNIVERSE,
-			   IPPROTO_ATCP, inet_sk_flowi_flags(sk), usin->sin_addr.s_addr,
+			   atcp_ipproto, inet_sk_flowi_flags(sk), usin->sin_addr.s_addr,
 			   inet->inet_saddr, usin->sin_port, inet->inet_sport, sk->sk_uid);
 	rt = ip_route_output_flow(sock_net(sk), fl4, sk);
 	if (IS_ERR(rt))
