@@ -55,9 +55,11 @@ else
 	echo "$out" | sed 's/^/# /'
 fi
 # sock_diag answers for the number (atcp_diag.ko registered with it)
-if [ "$proto" != 253 ]; then
+# (atcp_diag's autoload alias is 253's: load it by hand for another number)
+if [ "$proto" != 253 ] && [ ! -e /sys/module/atcp_diag ]; then
+	modprobe inet_diag
 	modprobe atcp_diag 2>/dev/null ||
-		insmod "$(dirname "${BASH_SOURCE[0]}")/../mod/atcp_diag.ko" 2>/dev/null
+		insmod "$(dirname "${BASH_SOURCE[0]}")/../mod/atcp_diag.ko"
 fi
 if out=$(ip netns exec "$NS" "$(dirname "${BASH_SOURCE[0]}")/../tools/atcp/atcp" ss -a 2>&1) &&
    echo "$out" | head -n 1 | grep -q '^State'; then
