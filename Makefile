@@ -4,6 +4,10 @@
 #   make            build mod/atcp.ko (W=1), the selftests and tools/demo
 #   make C=1        ... with sparse (any kbuild variable passes through: V=1, C=2)
 #   make deps       apt-get install whatever is missing (quick when all present)
+#   make deps KVER=sid   also create/refresh the sid chroot with the newest
+#                   Debian kernel (7.x) under build/sid/ (scripts/sid-chroot)
+#   make KVER=<ver> / make check KVER=<ver>   build for / boot another kernel:
+#                   any host kernel with headers, or the sid chroot's (KVER=sid)
 #   make check      deps + build + run every selftest in one QEMU boot
 #   make check T=glob   only the selftests whose file name matches (e.g. T='infra*')
 #   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
@@ -11,10 +15,20 @@
 #   make vm         interactive shell in the VM (scripts/vmrun)
 #   make clean      remove build products (make distclean: also build/ caches)
 #   make install    the atcp tool, atcp.ko + atcp_diag.ko, man pages (DESTDIR, PREFIX)
+#   make dkms-install   sources to /usr/src/atcp-<version>, dkms add/build/install
+#                   for the running kernel (DKMS_KVER); rebuilt on kernel updates
+#   make dkms-uninstall dkms remove --all and the sources
 # See Documentation/testing.md.
 
 KVER ?= $(shell $(CURDIR)/scripts/kver 2>/dev/null)
-KDIR ?= /lib/modules/$(KVER)/build
+# KVER=sid: the kernel of the sid chroot (empty until 'make deps KVER=sid')
+KVER_ARG := $(KVER)
+ifeq ($(KVER),sid)
+override KVER := $(shell KVER=sid $(CURDIR)/scripts/kver 2>/dev/null)
+endif
+# the kernel's root: empty for the host's, build/sid/root for the chroot's
+KROOT := $(shell $(CURDIR)/scripts/kroot $(KVER) 2>/dev/null)
+KDIR ?= $(KROOT)/lib/modules/$(KVER)/build
 export KVER
 
 DEMO_SRCS := $(wildcard tools/demo/*.c)
@@ -28,18 +42,28 @@ MANDIR ?= $(PREFIX)/share/man
 DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	iproute2 linux-source-6.1 kmod cpio ethtool tcpdump tshark libmnl-dev \
 	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib \
-	curl iperf3 socat nginx-light openssh-server openssh-client redis-server redis-tools
+	curl iperf3 socat nginx-light openssh-server openssh-client redis-server redis-tools \
+	dkms zstd
 
 .PHONY: all module modules selftests tools deps check check-locked demo vm clean distclean headers-check bench install
+.PHONY: dkms-src dkms-install dkms-uninstall
+
+# DKMS: the version is dkms.conf's
+ATCP_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRCROOT ?= /usr/src
+DKMS_SRC = $(DESTDIR)$(DKMS_SRCROOT)/atcp-$(ATCP_VERSION)
+DKMS_KVER ?= $(shell uname -r)
 
 all: module selftests tools
 
+# scripts/kmake runs kbuild on the host, or in the sid chroot for its kernel
 module modules: headers-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	+@scripts/kmake $(KVER) M=$(CURDIR) W=1 modules
 
 headers-check:
-	@test -n "$(KVER)" -a -d "$(KDIR)" || { \
-		echo "No kernel headers with a matching /boot/vmlinuz-*: run 'make deps'" >&2; exit 1; }
+	@test -n "$(KVER)" && scripts/kroot "$(KVER)" >/dev/null || { \
+		echo "No kernel headers with a matching vmlinuz for '$(KVER_ARG)': run 'make deps'" \
+			"(or 'make deps KVER=sid')" >&2; exit 1; }
 
 selftests:
 	$(MAKE) -C selftests
@@ -72,12 +96,29 @@ install: all
 	install -D -m 0644 Documentation/man/atcpize.8 $(DESTDIR)$(MANDIR)/man8/atcpize.8
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
+# what dkms builds from: Kbuild, mod/, uapi/ and dkms.conf
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/mod $(DKMS_SRC)/uapi/linux
+	install -m 0644 dkms.conf Kbuild $(DKMS_SRC)/
+	install -m 0644 mod/*.[ch] mod/Kbuild $(DKMS_SRC)/mod/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+
+dkms-install: dkms-src
+	dkms status -m atcp -v $(ATCP_VERSION) | grep -q . || dkms add -m atcp -v $(ATCP_VERSION)
+	dkms install -m atcp -v $(ATCP_VERSION) -k $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove -m atcp -v $(ATCP_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
 	gcc -static -O2 -Wall -Iuapi -o $@ $<
 
 deps:
 	@scripts/deps $(DEPS)
 	@scripts/deps-newer-headers
+	@if [ "$(KVER_ARG)" = sid ]; then scripts/deps debootstrap && scripts/sid-chroot >/dev/null; fi
 
 # deps first, then a fresh make (KVER may only exist after deps)
 # A selftest that does not compile counts as failed (the runner reports its
@@ -120,7 +161,7 @@ vm: all
 	@scripts/vmrun
 
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -d "$(KDIR)" ]; then scripts/kmake $(KVER) M=$(CURDIR) clean; fi
 	rm -f mod/*.o mod/*.ko mod/*.mod mod/*.mod.c mod/.*.cmd mod/modules.order
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean

@@ -81,6 +81,20 @@
 #define MAX_RUNS	4096
 #define NPROTO		2
 
+/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
+static int atcp_proto(void)
+{
+	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
+}
+
 static const int protos[NPROTO] = { IPPROTO_TCP, IPPROTO_ATCP };
 static const char *proto_name(int p) { return p == IPPROTO_TCP ? "TCP" : "ATCP"; }
 
@@ -235,7 +249,7 @@ static int make_listener(const struct endpoint *e, int backlog)
 	int fd, one = 1;
 
 	inet_pton(AF_INET, srv_addr(e->path), &a.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, e->proto);
+	fd = socket(AF_INET, SOCK_STREAM, e->proto == IPPROTO_ATCP ? atcp_proto() : e->proto);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -255,7 +269,7 @@ static int connect_to(const struct endpoint *e, bool nodelay)
 	int fd;
 
 	inet_pton(AF_INET, srv_addr(e->path), &a.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, e->proto);
+	fd = socket(AF_INET, SOCK_STREAM, e->proto == IPPROTO_ATCP ? atcp_proto() : e->proto);
 	if (fd < 0)
 		return -1;
 	if (nodelay)
@@ -1445,11 +1459,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (opt.use[1]) {	/* is atcp there at all? */
-		int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_ATCP);
+		int fd = socket(AF_INET, SOCK_STREAM, atcp_proto());
 
 		if (fd < 0) {
 			fprintf(stderr, "atcp-bench: socket(AF_INET, SOCK_STREAM, %d): %s (atcp.ko loaded?)\n",
-				IPPROTO_ATCP, strerror(errno));
+				atcp_proto(), strerror(errno));
 			return 2;
 		}
 		close(fd);

@@ -497,6 +497,8 @@ static inline bool atcp_seq_between(u32 a, u32 b, u32 c)
 }
 
 /* atcp_main.c */
+/* the IP protocol number (module parameter proto=, default IPPROTO_ATCP) */
+extern int atcp_ipproto;
 extern long atcp_sysctl_mem[3];
 void atcp_set_state(struct sock *sk, int state);
 void atcp_done(struct sock *sk);
@@ -662,12 +664,12 @@ bool atcp_cookie_ts_opts(struct atcp_request *req, u32 tsecr);
 
 /* atcp_sock.c */
 extern const struct proto_ops atcp_stream_ops;
-int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len);
 int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
-int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int atcp_recvmsg(ATCP_RECVMSG_ARGS);
 int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		    unsigned int optlen);
 int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval,

@@ -67,7 +67,7 @@ void atcp_describe_sock(struct sock *sk, struct atcp_diag_entry *e)
 		e->expires = atcp_timer_left(&as->misc_timer);
 		e->probes = READ_ONCE(as->keepalive_sent);
 	}
-	e->uid = sock_i_uid(sk);
+	e->uid = atcp_sk_uid(sk);
 	e->ino = sock_i_ino(sk);
 	sock_diag_save_cookie(sk, e->cookie);
 }
@@ -95,7 +95,7 @@ void atcp_describe_ent(struct atcp_ent *ent, struct atcp_diag_entry *e)
 		e->retrans = READ_ONCE(req->retries);
 		smp_rmb();
 		e->expires = atcp_timer_left(&req->timer);
-		e->uid = sock_i_uid(req->listener);
+		e->uid = atcp_sk_uid(req->listener);
 		e->bound_dev_if = req->bound_dev_if;
 	} else {
 		struct atcp_tw *tw = container_of(ent, struct atcp_tw, ent);

@@ -252,18 +252,20 @@ static int atcp_diag_dump_one(struct netlink_callback *cb, const struct inet_dia
 	return nlmsg_unicast(net->diag_nlsk, ctx.skb, NETLINK_CB(in_skb).portid);
 }
 
-static const struct inet_diag_handler atcp_diag_handler = {
+/* idiag_type is atcp's protocol number (atcp.ko's proto=), set at init */
+static struct inet_diag_handler atcp_diag_handler = {
 #if ATCP_DIAG_HANDLER_OWNER
 	.owner			= THIS_MODULE,
 #endif
 	.dump			= atcp_diag_dump,
 	.dump_one		= atcp_diag_dump_one,
-	.idiag_type		= IPPROTO_ATCP,
+	.idiag_type		= IPPROTO_ATCP,	/* atcp_ipproto, set by atcp_diag_init() */
 	.idiag_info_size	= sizeof(struct atcp_info),
 };
 
 static int __init atcp_diag_init(void)
 {
+	atcp_diag_handler.idiag_type = atcp_ipproto;
 	return inet_diag_register(&atcp_diag_handler);
 }
 
@@ -277,4 +279,5 @@ module_exit(atcp_diag_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("atcp: sock_diag (inet_diag) support for IP protocol 253");
+/* autoloaded for the default protocol number only; load it by hand with proto= */
 MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, 2-253 /* AF_INET - IPPROTO_ATCP */);

@@ -892,7 +892,7 @@ int atcp_v4_err(struct sk_buff *skb, u32 info)
 			goto out;
 		if (code == ICMP_FRAG_NEEDED) {
 			ipv4_update_pmtu(skb, sock_net(sk), info, sk->sk_bound_dev_if,
-					 IPPROTO_ATCP);
+					 atcp_ipproto);
 			if (!sock_owned_by_user(sk))
 				atcp_mtu_reduced(sk);
 			else

@@ -191,6 +191,17 @@ struct proto atcp_prot = {
 	.obj_size	= sizeof(struct atcp_sock),
 };
 
+/*
+ * The IP protocol number atcp runs under, chosen at load time: 253
+ * (IPPROTO_ATCP) by default, 254 (the other RFC 3692 experimental number) or
+ * any number no other protocol of this kernel holds, for networks that filter
+ * 253.  Fixed while the module is loaded (0444).
+ */
+int atcp_ipproto = IPPROTO_ATCP;
+EXPORT_SYMBOL_GPL(atcp_ipproto);
+module_param_named(proto, atcp_ipproto, int, 0444);
+MODULE_PARM_DESC(proto, "IP protocol number (default 253; 254 is the other experimental one)");
+
 static const struct net_protocol atcp_protocol = {
 	.handler	= atcp_v4_rcv,
 	.err_handler	= atcp_v4_err,
@@ -199,7 +210,7 @@ static const struct net_protocol atcp_protocol = {
 
 static struct inet_protosw atcp_protosw = {
 	.type		= SOCK_STREAM,
-	.protocol	= IPPROTO_ATCP,
+	.protocol	= IPPROTO_ATCP,	/* atcp_ipproto, set by atcp_init() */
 	.prot		= &atcp_prot,
 	.ops		= &atcp_stream_ops,
 };
@@ -219,7 +230,7 @@ static int __net_init atcp_net_init(struct net *net)
 	an->mib = alloc_percpu(struct atcp_mib);
 	if (!an->mib)
 		goto free_tables;
-	err = inet_ctl_sock_create(&an->ctl_sk, PF_INET, SOCK_RAW, IPPROTO_ATCP, net);
+	err = inet_ctl_sock_create(&an->ctl_sk, PF_INET, SOCK_RAW, atcp_ipproto, net);
 	if (err)
 		goto free_mib;
 	err = atcp_sysctl_init(an);
@@ -268,6 +279,12 @@ static int __init atcp_init(void)
 
 	BUILD_BUG_ON(sizeof(struct atcp_info) != 144);
 	BUILD_BUG_ON(sizeof(struct atcp_skb_cb) > sizeof_field(struct sk_buff, cb));
+	/* 0 is the IPv6 hop-by-hop header's, 255 is reserved (IPPROTO_RAW) */
+	if (atcp_ipproto < 1 || atcp_ipproto > 254) {
+		pr_err("atcp: proto=%d: the IP protocol number must be 1..254\n", atcp_ipproto);
+		return -EINVAL;
+	}
+	atcp_protosw.protocol = atcp_ipproto;
 
 	atcp_init_mem();
 	err = percpu_counter_init(&atcp_sockets_allocated, 0, GFP_KERNEL);
@@ -279,12 +296,19 @@ static int __init atcp_init(void)
 	err = register_pernet_subsys(&atcp_net_ops);
 	if (err)
 		goto out_proto;
+	/* both fail when another protocol of the kernel holds the number */
 	err = atcp_offload_init();
-	if (err)
+	if (err) {
+		pr_err("atcp: proto=%d: IP protocol number in use\n", atcp_ipproto);
+		err = -EBUSY;
 		goto out_pernet;
-	err = inet_add_protocol(&atcp_protocol, IPPROTO_ATCP);
-	if (err)
+	}
+	err = inet_add_protocol(&atcp_protocol, atcp_ipproto);
+	if (err) {
+		pr_err("atcp: proto=%d: IP protocol number in use\n", atcp_ipproto);
+		err = -EBUSY;
 		goto out_offload;
+	}
 	inet_register_protosw(&atcp_protosw);
 	err = atcp_netlink_init();
 	if (err)
@@ -293,7 +317,7 @@ static int __init atcp_init(void)
 
 out_protosw:
 	inet_unregister_protosw(&atcp_protosw);
-	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
+	inet_del_protocol(&atcp_protocol, atcp_ipproto);
 out_offload:
 	atcp_offload_exit();
 out_pernet:
@@ -309,7 +333,7 @@ static void __exit atcp_exit(void)
 {
 	atcp_netlink_exit();
 	inet_unregister_protosw(&atcp_protosw);
-	inet_del_protocol(&atcp_protocol, IPPROTO_ATCP);
+	inet_del_protocol(&atcp_protocol, atcp_ipproto);
 	atcp_offload_exit();
 	unregister_pernet_subsys(&atcp_net_ops);
 	rcu_barrier();
@@ -321,6 +345,7 @@ module_init(atcp_init);
 module_exit(atcp_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("atcp: an alternate TCP over IP protocol 253");
+MODULE_DESCRIPTION("atcp: an alternate TCP over IP protocol 253 (proto=)");
+/* autoloading by protocol number works for the default number only */
 MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_INET, IPPROTO_ATCP, SOCK_STREAM);
 MODULE_ALIAS_NET_PF_PROTO(PF_INET, IPPROTO_ATCP);

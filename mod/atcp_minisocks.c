@@ -206,7 +206,7 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 		return NULL;
 	sock_init_data(NULL, sk);
 	sk->sk_type = SOCK_STREAM;
-	sk->sk_protocol = IPPROTO_ATCP;
+	sk->sk_protocol = atcp_ipproto;
 	sk->sk_destruct = inet_sock_destruct;
 	sk->sk_backlog_rcv = lsk->sk_backlog_rcv;
 	sk->sk_reuse = lsk->sk_reuse;
@@ -247,7 +247,7 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 	/* ip_queue_xmit() takes the addresses of every segment from cork.fl */
 	fl4 = &inet->cork.fl.u.ip4;
 	flowi4_init_output(fl4, sk->sk_bound_dev_if, sk->sk_mark, 0, RT_SCOPE_UNIVERSE,
-			   IPPROTO_ATCP, 0, inet->inet_daddr, inet->inet_saddr,
+			   atcp_ipproto, 0, inet->inet_daddr, inet->inet_saddr,
 			   inet->inet_dport, inet->inet_sport, sk->sk_uid);
 	rt = ip_route_output_flow(sock_net(sk), fl4, sk);
 	if (IS_ERR(rt)) {
@@ -696,7 +696,7 @@ void atcp_time_wait(struct sock *sk)
 	tw->ts_recent_stamp = as->ts_recent_stamp;
 	tw->ts_off = as->ts_off;
 	tw->bound_dev_if = sk->sk_bound_dev_if;
-	tw->uid = sock_i_uid(sk);
+	tw->uid = atcp_sk_uid(sk);
 	timer_setup(&tw->timer, atcp_tw_timer_fn, 0);
 
 	spin_lock_bh(&an->lock);

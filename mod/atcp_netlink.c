@@ -469,7 +469,8 @@ static size_t atcp_stats_size(void)
 	size_t edge = nla_total_size(0) + 2 * nla_total_size(sizeof(u8)) +
 		      nla_total_size_64bit(sizeof(u64));
 
-	return (ATCP_MIB_MAX + 1) * mib + ATCP_MAX_STATES * ATCP_MAX_STATES * edge;
+	return nla_total_size(sizeof(u8)) +
+	       (ATCP_MIB_MAX + 1) * mib + ATCP_MAX_STATES * ATCP_MAX_STATES * edge;
 }
 
 static int atcp_put_mib(struct sk_buff *skb, u32 id, const char *name, u64 val)
@@ -510,6 +511,8 @@ static int atcp_stats_fill(struct sk_buff *msg, struct atcp_net *an,
 	u64 sum[ATCP_MIB_MAX] = { };
 	int cpu, i, j;
 
+	if (nla_put_u8(msg, ATCP_A_PROTOCOL, atcp_ipproto))
+		return -EMSGSIZE;
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < ATCP_MIB_MAX; i++)
 			sum[i] += per_cpu_ptr(an->mib, cpu)->mibs[i];

@@ -132,7 +132,7 @@ static const struct net_offload atcp_offload = {
 /* module init, process context */
 int atcp_offload_init(void)
 {
-	return inet_add_offload(&atcp_offload, IPPROTO_ATCP);
+	return inet_add_offload(&atcp_offload, atcp_ipproto);
 }
 
 /*
@@ -143,5 +143,5 @@ int atcp_offload_init(void)
  */
 void atcp_offload_exit(void)
 {
-	inet_del_offload(&atcp_offload, IPPROTO_ATCP);
+	inet_del_offload(&atcp_offload, atcp_ipproto);
 }

@@ -886,7 +886,7 @@ static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 	struct tcphdr *th;
 	struct iphdr *iph;
 
-	flowi4_init_output(&fl4, r->oif, 0, 0, RT_SCOPE_UNIVERSE, IPPROTO_ATCP, 0,
+	flowi4_init_output(&fl4, r->oif, 0, 0, RT_SCOPE_UNIVERSE, atcp_ipproto, 0,
 			   r->daddr, r->saddr, r->dport, r->sport, GLOBAL_ROOT_UID);
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
@@ -926,7 +926,7 @@ static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 	iph->frag_off = htons(IP_DF);
 	iph->id = 0;
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
-	iph->protocol = IPPROTO_ATCP;
+	iph->protocol = atcp_ipproto;
 	iph->saddr = fl4.saddr;
 	iph->daddr = fl4.daddr;
 	skb->protocol = htons(ETH_P_IP);

@@ -52,7 +52,7 @@ static void atcp_reset_connection_state(struct sock *sk)
 	atcp_cong_init(sk);
 }
 
-int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len)
 {
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct atcp_sock *as = atcp_sk(sk);
@@ -70,7 +70,7 @@ int atcp_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 	fl4 = &inet->cork.fl.u.ip4;
 	flowi4_init_output(fl4, sk->sk_bound_dev_if, sk->sk_mark, 0, RT_SCOPE_UNIVERSE,
-			   IPPROTO_ATCP, inet_sk_flowi_flags(sk), usin->sin_addr.s_addr,
+			   atcp_ipproto, inet_sk_flowi_flags(sk), usin->sin_addr.s_addr,
 			   inet->inet_saddr, usin->sin_port, inet->inet_sport, sk->sk_uid);
 	rt = ip_route_output_flow(sock_net(sk), fl4, sk);
 	if (IS_ERR(rt))
@@ -593,7 +593,7 @@ static int atcp_inq(struct sock *sk)
 	return tail ? ATCP_SKB_CB(tail)->seq + tail->len - atcp_sk(sk)->copied_seq : 0;
 }
 
-int atcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+int atcp_recvmsg(ATCP_RECVMSG_ARGS)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	u32 peek_seq, *seq;

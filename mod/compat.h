@@ -84,4 +84,29 @@ atcp_register_net_sysctl(struct net *net, const char *path,
 #define ATCP_DIAG_HANDLER_OWNER	0
 #endif
 
+/*
+ * sock_i_uid() (under sk_callback_lock) gave way to the lockless sk_uid():
+ * sk_uid() came with 6.17 (and 6.16.1), sock_i_uid() went in 6.17 (and 6.16.6).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 1)
+#define atcp_sk_uid(sk)		sk_uid(sk)
+#else
+#define atcp_sk_uid(sk)		sock_i_uid(sk)
+#endif
+
+/* proto.connect takes a struct sockaddr_unsized from 6.19 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#define ATCP_SOCKADDR		struct sockaddr_unsized
+#else
+#define ATCP_SOCKADDR		struct sockaddr
+#endif
+
+/* proto.recvmsg lost its (unused) int *addr_len argument in 7.1. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 1, 0)
+#define ATCP_RECVMSG_ARGS	struct sock *sk, struct msghdr *msg, size_t len, int flags
+#else
+#define ATCP_RECVMSG_ARGS	struct sock *sk, struct msghdr *msg, size_t len, int flags, \
+				int *addr_len
+#endif
+
 #endif /* _ATCP_COMPAT_H */

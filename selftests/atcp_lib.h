@@ -68,6 +68,45 @@
 #ifndef SO_PROTOCOL
 #define SO_PROTOCOL 38
 #endif
+
+/*
+ * atcp's IP protocol number: IPPROTO_ATCP unless atcp.ko was loaded with
+ * another proto= (/sys/module/atcp/parameters/proto).  The tests keep
+ * IPPROTO_ATCP as the name of "atcp" (variants, comparisons, messages);
+ * what goes to the kernel or on the wire goes through kproto(): socket()
+ * below does that for AF_INET sockets, sock_proto() maps back.
+ */
+static inline int atcp_proto(void)
+{
+	static int cached;
+	FILE *f;
+	int v;
+
+	if (cached)
+		return cached;
+	f = fopen("/sys/module/atcp/parameters/proto", "r");
+	if (!f)
+		return IPPROTO_ATCP;
+	if (fscanf(f, "%d", &v) == 1 && v > 0 && v < 255)
+		cached = v;
+	fclose(f);
+	return cached ? cached : IPPROTO_ATCP;
+}
+
+/* The number the kernel knows @proto by (IPPROTO_ATCP: atcp's, see above). */
+static inline int kproto(int proto)
+{
+	return proto == IPPROTO_ATCP ? atcp_proto() : proto;
+}
+
+static inline int atcp_lib_socket(int domain, int type, int proto)
+{
+	if (domain == AF_INET || domain == AF_INET6)
+		proto = kproto(proto);
+	return socket(domain, type, proto);
+}
+/* every socket() of the tests: IPPROTO_ATCP becomes atcp's number */
+#define socket(domain, type, proto) atcp_lib_socket(domain, type, proto)
 #ifndef POLLRDHUP
 #define POLLRDHUP 0x2000
 #endif
@@ -555,13 +594,13 @@ static inline int tcp_speaks_253(int ns)
 		"ip link set dev %1$s gso_max_segs 1 && "
 		"tc qdisc add dev %1$s clsact && "
 		"tc filter add dev %1$s ingress protocol ip prio 1 u32 "
-		"  match ip protocol 253 0xff "
+		"  match ip protocol %2$d 0xff "
 		"  action pedit ex munge ip protocol set 6 pipe action csum ip && "
 		"tc filter add dev %1$s egress protocol ip prio 1 u32 "
 		"  match ip protocol 6 0xff "
 		"  action csum ip and tcp pipe "
-		"  action pedit ex munge ip protocol set 253 pipe action csum ip",
-		ns_dev(ns));
+		"  action pedit ex munge ip protocol set %2$d pipe action csum ip",
+		ns_dev(ns), atcp_proto());
 }
 
 /* ------------------------------------------------------------ protocols */
@@ -829,7 +868,7 @@ static inline int sock_proto(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len))
 		return -1;
-	return proto;
+	return proto == atcp_proto() ? IPPROTO_ATCP : proto;
 }
 
 /* What the tests read from TCP_INFO or ATCP_INFO, whichever applies. */

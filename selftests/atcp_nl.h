@@ -580,7 +580,7 @@ static inline int diag_dump(int ns, int proto, uint32_t states, int sport, int d
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = NLMSG_DATA(nlh);
 	req->sdiag_family = AF_INET;
-	req->sdiag_protocol = proto;
+	req->sdiag_protocol = kproto(proto);
 	req->idiag_states = states;
 	if (info)
 		req->idiag_ext = 1 << (INET_DIAG_INFO - 1);

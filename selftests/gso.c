@@ -69,7 +69,7 @@ static int sniffer_start(struct sniffer *s, int proto)
 	int rcvbuf = 4 << 20;
 
 	memset(s, 0, sizeof(*s));
-	s->proto = proto;
+	s->proto = kproto(proto);
 	if (ns_enter(NS_B))
 		return -1;
 	s->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
@@ -195,14 +195,14 @@ TEST_F_TIMEOUT(gso, rewrite_on_sender_egress, 120)
 	ASSERT_EQ(0, ns_sh(NS_A, "ethtool -K %1$s tx-sctp-segmentation off >/dev/null && "
 			   "tc qdisc add dev %1$s clsact && "
 			   "tc filter add dev %1$s egress protocol ip prio 1 u32 "
-			   "  match ip protocol 253 0xff "
+			   "  match ip protocol %2$d 0xff "
 			   "  action pedit ex munge ip protocol set 6 pipe action csum ip",
-			   DEV_A));
+			   DEV_A, atcp_proto()));
 	ASSERT_EQ(0, ns_sh(NS_B, "tc qdisc add dev %1$s clsact && "
 			   "tc filter add dev %1$s ingress protocol ip prio 1 u32 "
 			   "  match ip protocol 6 0xff "
-			   "  action pedit ex munge ip protocol set 253 pipe action csum ip",
-			   DEV_B));
+			   "  action pedit ex munge ip protocol set %2$d pipe action csum ip",
+			   DEV_B, atcp_proto()));
 	/* the ETH_P_IP packet socket sees B's packets after the ingress rewrite */
 	ASSERT_EQ(0, sniffed_transfer(&self->c, variant->proto, 4 << 20, &s));
 	EXPECT_EQ(0, s.big);

@@ -31,7 +31,8 @@ ip -n "$R" route add prohibit 10.78.0.0/24 || { echo "Bail out! setup failed"; e
 ip netns exec "$A" sysctl -qw net.atcp.syn_retries=2 net.ipv4.tcp_syn_retries=2
 
 n=0
-for proto in 6 253; do
+# atcp under its load-time number (proto=, default 253)
+for proto in 6 "$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)"; do
 	for dst in 10.77.0.5 10.78.0.5; do
 		n=$((n + 1))
 		out=$(ip netns exec "$A" python3 - "$proto" "$dst" <<'PY'

@@ -116,7 +116,7 @@ TEST_F(td, fin_ack_in_fin_wait1)
 	ASSERT_EQ(0, ns_sh(NS_B, "tc qdisc add dev %s clsact && "
 			   "tc filter add dev %s egress protocol ip prio 1 u32 "
 			   "match ip protocol %d 0xff match u8 0x10 0xff at 33 action drop",
-			   DEV_B, DEV_B, variant->proto));
+			   DEV_B, DEV_B, kproto(variant->proto)));
 
 	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
 	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));

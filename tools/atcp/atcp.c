@@ -177,6 +177,20 @@ static const char *cause_detail(unsigned int cause, unsigned int detail, char *b
 
 /* ------------------------------------------------------------ netlink */
 
+/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
+static int atcp_proto(void)
+{
+	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
+}
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
@@ -1328,7 +1342,7 @@ static int cmd_ss(int argc, char **argv)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = AF_INET;
-	req->sdiag_protocol = IPPROTO_ATCP;
+	req->sdiag_protocol = atcp_proto();
 	req->idiag_states = o.states;
 	if (o.info)
 		req->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
@@ -1344,7 +1358,7 @@ static int cmd_ss(int argc, char **argv)
 	if (nl_talk(nl, nlh, ss_cb, &o) < 0) {
 		if (errno == ENOENT)
 			die("ss: no sock_diag handler for protocol %d: load atcp_diag.ko",
-			    IPPROTO_ATCP);
+			    atcp_proto());
 		die("ss: %s%s%s", strerror(errno), nl->errmsg[0] ? ": " : "", nl->errmsg);
 	}
 	if (json)

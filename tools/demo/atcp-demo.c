@@ -66,6 +66,20 @@ static void usage(void)
 	exit(2);
 }
 
+/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
+static int atcp_proto(void)
+{
+	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
+}
+
 static int open_socket(int proto)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, proto);
@@ -176,7 +190,7 @@ static int client(int proto, const char *addr, int port, int count)
 int main(int argc, char **argv)
 {
 	const char *addr = "0.0.0.0", *ready = NULL;
-	int proto = IPPROTO_ATCP, port = 4242, count = 3, opt;
+	int proto = atcp_proto(), port = 4242, count = 3, opt;
 	int is_server;
 
 	if (argc < 2)
@@ -195,7 +209,7 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "tcp"))
 				proto = IPPROTO_TCP;
 			else if (!strcmp(optarg, "atcp"))
-				proto = IPPROTO_ATCP;
+				proto = atcp_proto();
 			else
 				proto = atoi(optarg);
 			break;

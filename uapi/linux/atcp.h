@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-#define IPPROTO_ATCP		253	/* RFC 3692 experimental protocol number */
+#define IPPROTO_ATCP		253	/* RFC 3692 experimental number; the default of atcp.ko proto= */
 #define SOL_ATCP		253	/* setsockopt level, like SOL_TCP == 6 */
 
 /* Connection states; the numbers are TCP's (TCP_ESTABLISHED == 1, ...). */
@@ -146,6 +146,7 @@ enum atcp_genl_attr {
 	 */
 	ATCP_A_PARAM_STRING,
 	ATCP_A_PARAM_READONLY,	/* flag, in replies: the tunable cannot be set */
+	ATCP_A_PROTOCOL,	/* u8, in STATS_GET replies: the IP protocol number (proto=) */
 	__ATCP_A_MAX,
 };
 #define ATCP_A_MAX		(__ATCP_A_MAX - 1)
