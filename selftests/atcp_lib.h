@@ -1884,4 +1884,76 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------ fuzzing */
+/*
+ * Shared by the fuzzers (fuzz_segments.c, fuzz_syscalls.c).  Knobs, passed
+ * into the guest like every ATCP_* variable:
+ *   ATCP_FUZZ_SECS=600   seconds of fuzzing (what they mean: see each file)
+ *   ATCP_FUZZ_SEED=N     replay: the seed a failed run printed
+ */
+
+/* Seconds of fuzzing from ATCP_FUZZ_SECS, @def if unset. */
+static inline double fuzz_secs(double def)
+{
+	const char *s = getenv("ATCP_FUZZ_SECS");
+
+	return s && *s ? strtod(s, NULL) : def;
+}
+
+/* The run's seed: ATCP_FUZZ_SEED, or one from the clock; printed once. */
+static inline uint64_t fuzz_seed(void)
+{
+	static uint64_t seed;
+	static bool set;
+	const char *s = getenv("ATCP_FUZZ_SEED");
+	struct timespec ts;
+
+	if (set)
+		return seed;
+	if (s && *s) {
+		seed = strtoull(s, NULL, 0);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec ^ ((uint64_t)getpid() << 40);
+	}
+	set = true;
+	printf("# seed: ATCP_FUZZ_SEED=%#llx replays this run\n", (unsigned long long)seed);
+	fflush(stdout);
+	return seed;
+}
+
+/* xorshift64*: a small, fast generator for the fuzzers (not for crypto). */
+struct fuzz_rng {
+	uint64_t s;
+};
+
+static inline void frng_init(struct fuzz_rng *r, uint64_t seed, const char *salt)
+{
+	r->s = seed ^ 0x9e3779b97f4a7c15ULL;
+	while (salt && *salt)
+		r->s = (r->s ^ (uint8_t)*salt++) * 0x100000001b3ULL;
+	if (!r->s)
+		r->s = 1;
+}
+
+static inline uint64_t frand(struct fuzz_rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Uniform in [0, @n) (0 if @n is 0). */
+static inline uint32_t frand_n(struct fuzz_rng *r, uint32_t n)
+{
+	return n ? (uint32_t)(frand(r) >> 32) % n : 0;
+}
+
+/* True with probability @pct percent. */
+static inline bool fchance(struct fuzz_rng *r, unsigned int pct)
+{
+	return frand_n(r, 100) < pct;
+}
+
 #endif /* ATCP_LIB_H */
