@@ -10,6 +10,8 @@
 #                   any host kernel with headers, or the sid chroot's (KVER=sid)
 #   make check      deps + build + run every selftest in one QEMU boot
 #   make check T=glob   only the selftests whose file name matches (e.g. T='infra*')
+#   make check-debug   the same under a debug kernel (KASAN, lockdep, kmemleak, ...)
+#                   built once from linux-source-6.1 (~15 min; then ~1 h a run)
 #   make demo       deps + build + scripts/demo in the VM (atcp state timeline)
 #   make bench      deps + build + atcp-bench in ONE VM boot (TCP vs atcp; see Documentation/performance.md)
 #   make vm         interactive shell in the VM (scripts/vmrun)
@@ -44,8 +46,10 @@ DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 	sparse python3 gcc make libc6-dev xz-utils util-linux python3-matplotlib \
 	curl iperf3 socat nginx-light openssh-server openssh-client redis-server redis-tools \
 	dkms zstd
+# ... and what building the debug kernel of make check-debug needs
+DEBUG_DEPS := flex bison bc libelf-dev libssl-dev
 
-.PHONY: all module modules selftests tools deps check check-locked demo vm clean distclean headers-check bench install
+.PHONY: all module modules selftests tools deps check check-locked check-debug demo vm clean distclean headers-check bench install
 .PHONY: dkms-src dkms-install dkms-uninstall
 
 # DKMS: the version is dkms.conf's
@@ -142,6 +146,14 @@ check-locked:
 		echo "check: some selftests did not build; they count as failed"
 	@scripts/check
 
+# Not part of .ci/run: the first run builds a kernel (scripts/debug-kernel).
+check-debug: deps
+	@scripts/deps $(DEBUG_DEPS)
+	@$(MAKE) --no-print-directory tools
+	@$(MAKE) --no-print-directory -k selftests || \
+		echo "check-debug: some selftests did not build; they count as failed"
+	@scripts/check-debug
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/vmrun scripts/demo $(DEMO_ARGS)
@@ -166,7 +178,7 @@ clean:
 	rm -f Module.symvers modules.order
 	$(MAKE) -C selftests clean
 	rm -f $(DEMO_BINS) $(ATCP_TOOL) $(ATCPIZE_LIB) bench/atcp-bench
-	rm -rf build/check build/vm/runs build/vm/last
+	rm -rf build/check build/check-debug build/vm/runs build/vm/last
 
 distclean: clean
 	rm -rf build
