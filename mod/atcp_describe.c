@@ -91,8 +91,8 @@ void atcp_describe_ent(struct atcp_ent *ent, struct atcp_diag_entry *e)
 		e->kind = ATCP_EV_REQUEST;
 		e->state = TCP_SYN_RECV;
 		e->timer = 1;
-		/* count before timer: pairs with atcp_req_timer_fn()'s smp_wmb() */
 		e->retrans = READ_ONCE(req->retries);
+		/* count before timer: pairs with atcp_req_timer_fn()'s smp_wmb() */
 		smp_rmb();
 		e->expires = atcp_timer_left(&req->timer);
 		e->uid = atcp_sk_uid(req->listener);

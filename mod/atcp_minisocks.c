@@ -71,7 +71,7 @@ static void atcp_req_timer_fn(struct timer_list *t)
 	 * also sees the pending timer, not the expired one.
 	 */
 	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req->retries + 1));
-	smp_wmb();
+	smp_wmb();	/* timer before count, see atcp_describe_ent() */
 	WRITE_ONCE(req->retries, req->retries + 1);
 	ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_RETRANSSEGS);
 	atcp_send_synack_req(req, lsk);
