@@ -40,7 +40,7 @@
  *
  * Counters: InSegs of B grows by exactly the number of segments P sent
  * (TCP and atcp), InCsumErrors by exactly the number with a bad checksum
- * and a sound header (for TCP also SYN+FIN/RST ones); for atcp InErrs at
+ * and a sound header (Linux TCP: at most that); for atcp InErrs at
  * least by those plus the truncated headers, bad data offsets and SYN+FIN /
  * SYN+RST, and OutOfWindow + PAWSEstab at least by the valid segments far
  * outside the window.  (Segments atcp drops on other paths without a
@@ -636,6 +636,7 @@ static int fz_open(struct fz *f)
 		if (open_established(f))
 			return -1;
 		/* data of S in flight, unacknowledged, for the ACKs and SACKs */
+		set_int(f->s, sol(f->proto), TCP_NODELAY, 1);	/* no tail held back */
 		if (s_to_p(f, 3000) || app_write(f, 800) ||
 		    !FZ_WAIT(f, f->s_rcvd >= f->app_wr, IO_TIMEOUT_MS)) {
 			fprintf(stderr, "# S's data did not arrive\n");
@@ -1533,7 +1534,12 @@ static void run_state(struct __test_metadata *_metadata, FIXTURE_DATA(fz) *self,
 		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4])
 			TH_LOG("OutOfWindow + PAWSDrops");
 	} else {
-		ASSERT_EQ((long long)f->c.csum_any, c1[2] - c0[2]) TH_LOG("InCsumErrors");
+		/*
+		 * Linux verifies the checksum on each path, and a path may drop
+		 * a segment before it gets there (rarely: one in ~400 once):
+		 * never more than the bad ones.
+		 */
+		ASSERT_GE((long long)f->c.csum_any, c1[2] - c0[2]) TH_LOG("InCsumErrors");
 	}
 }
 

@@ -19,7 +19,7 @@
  * The end: every socket closed (aborted), then, with short timers
  * (net.atcp msl_ms, fin_timeout_ms, rto_max_ms ...; TCP's equivalents),
  * no connection may remain in /proc/net/{atcp,tcp} of A and B, and for
- * atcp /sys/module/atcp/refcnt must come back to where it was: no leaked
+ * atcp /sys/module/atcp/refcnt must come back to (at most) where it was: no leaked
  * socket or module reference (the suite's zz-rmmod-atcp case then checks
  * that rmmod works).  The kernel log is checked by the test runner.
  *
@@ -659,7 +659,8 @@ TEST_F_TIMEOUT(sc, random_calls, 36000)
 	ASSERT_EQ(0, left[0]) TH_LOG("connections left in A");
 	ASSERT_EQ(0, left[1]) TH_LOG("connections left in B");
 	if (c->proto == IPPROTO_ATCP) {
-		ASSERT_TRUE(WAIT_UNTIL((ref = module_refcnt()) == ref0, 60000))
+		/* sockets of earlier tests may still have been closing at the start */
+		ASSERT_TRUE(WAIT_UNTIL((ref = module_refcnt()) <= ref0, 60000))
 			TH_LOG("atcp refcnt %ld, was %ld before", ref, ref0);
 	}
 }
