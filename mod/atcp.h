@@ -65,6 +65,7 @@ struct atcp_skb_cb {
 	u32			ack_seq;
 	u8			flags;		/* ATCPHDR_* */
 	u8			sacked;		/* ATCP_SKB_* scoreboard bits, sent skbs */
+	u8			eor;		/* ends a MSG_EOR write: nothing joins it */
 	u16			wnd;		/* raw window field, received */
 	u16			pcount;		/* segments it counts for once sent */
 };

@@ -409,6 +409,7 @@ int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ATCP_SKB_CB(rest)->pcount = 0;
 	cb->end_seq = cb->seq + len;
 	cb->flags &= ~(ATCPHDR_FIN | ATCPHDR_PSH);
+	cb->eor = 0;
 	rest->truesize += rest->data_len;
 	skb->truesize -= rest->data_len;
 	atcp_wmem_charge_forced(sk, rest->truesize - rest->data_len);

@@ -459,7 +459,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
 
-		if (skb && (skb->len >= size_goal ||
+		if (skb && (skb->len >= size_goal || ATCP_SKB_CB(skb)->eor ||
 			    (ATCP_SKB_CB(skb)->flags & ATCPHDR_FIN)))
 			skb = NULL;
 		if (skb) {
@@ -487,6 +487,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			ATCP_SKB_CB(skb)->end_seq = as->write_seq;
 			ATCP_SKB_CB(skb)->flags = 0;
 			ATCP_SKB_CB(skb)->sacked = 0;
+			ATCP_SKB_CB(skb)->eor = 0;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_queued_add(sk, skb->truesize);
 			sk_mem_charge(sk, skb->truesize);
@@ -520,6 +521,9 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		ATCP_SKB_CB(skb)->end_seq += copy;
 		as->write_seq += copy;
 		copied += copy;
+		/* MSG_EOR: the next write starts a skb (and so a segment) of its own */
+		if (!msg_data_left(msg) && (flags & MSG_EOR))
+			ATCP_SKB_CB(skb)->eor = 1;
 		/*
 		 * A full skb goes at once if it is next, unless it ends the
 		 * write (atcp_push_write() marks it first); a long write

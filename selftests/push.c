@@ -14,6 +14,8 @@
  *  msg_more_flushed       100 bytes with MSG_MORE and nothing after them:
  *                         sent anyway about an RTO later, with PSH
  *  cork_flushed           the same under TCP_CORK
+ *  msg_eor                under TCP_CORK, a write after one with MSG_EOR
+ *                         goes in a segment of its own (without it: joined)
  *  first_data_quickack    the first data segment of a connection is
  *                         acknowledged at once, not after the delayed-ACK
  *                         timer (atcp's delack_ms raised to 1 s to show it;
@@ -256,6 +258,24 @@ TEST_F(push, cork_flushed)
 	dump(_metadata, &log);
 	ASSERT_EQ(1, log.n);
 	EXPECT_EQ(100, log.len[0]);
+}
+
+TEST_F(push, msg_eor)
+{
+	static struct seg_log log;
+
+	memset(&log, 0, sizeof(log));
+	ASSERT_EQ(0, set_int(self->c.cli, SOL_TCP, TCP_CORK, 1));
+	write_all(self->c.cli, 100, 0);
+	write_all(self->c.cli, 100, MSG_EOR);
+	write_all(self->c.cli, 100, 0);
+	ASSERT_EQ(0, set_int(self->c.cli, SOL_TCP, TCP_CORK, 0));
+	ASSERT_EQ(0, collect(self, &log, 300, -1, 10000));
+	dump(_metadata, &log);
+	/* the first two writes join, the EOR ends that segment */
+	ASSERT_EQ(2, log.n);
+	EXPECT_EQ(200, log.len[0]);
+	EXPECT_EQ(100, log.len[1]);
 }
 
 TEST_F(push, first_data_quickack)
