@@ -27,11 +27,23 @@ TMP=$(mktemp -d /tmp/programs.XXXXXX)
 PORT=4600
 pids=()
 
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
+# every process in the namespace (servers and whatever they forked): a
+# server left running would keep its sockets, and the atcp module, busy
+kill_ns_procs() {
+	local i p
+	for i in $(seq 100); do
+		p=$(ip netns pids "$NS" 2>/dev/null)
+		[ -z "$p" ] && return 0
+		# shellcheck disable=SC2086
+		kill $p 2>/dev/null
+		sleep 0.1
 	done
+	# shellcheck disable=SC2086
+	kill -9 $(ip netns pids "$NS" 2>/dev/null) 2>/dev/null
+}
+
+cleanup() {
+	kill_ns_procs
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
@@ -40,7 +52,6 @@ trap cleanup EXIT
 
 nsx() { ip netns exec "$NS" "$@"; }
 AZ=(ip netns exec "$NS" "$ATCPIZE" run)
-az() { "${AZ[@]}" "$@"; }
 
 # counter FILE PREFIX NAME: a /proc/net/FILE counter of the namespace
 counter() {
@@ -61,16 +72,16 @@ wait_listen() {
 	return 1
 }
 
-# start CMD...: a server in the background (atcpized); its pid is kept
+# start CMD...: a server in the background (atcpized)
 start() {
-	az "$@" >>"$TMP/server.log" 2>&1 &
+	"${AZ[@]}" "$@" >>"$TMP/server.log" 2>&1 &
 	pids+=($!)
 }
 
 stop_servers() {
 	local p
+	kill_ns_procs
 	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	pids=()
