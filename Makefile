@@ -49,7 +49,7 @@ DEPS := linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static \
 # ... and what building the debug kernel of make check-debug needs
 DEBUG_DEPS := flex bison bc libelf-dev libssl-dev
 
-.PHONY: all module modules selftests tools deps check check-locked check-debug demo vm clean distclean headers-check bench install
+.PHONY: all module modules selftests tools deps check check-locked check-debug packetdrill demo vm clean distclean headers-check bench install
 .PHONY: dkms-src dkms-install dkms-uninstall
 
 # DKMS: the version is dkms.conf's
@@ -74,16 +74,16 @@ selftests:
 
 tools: $(DEMO_BINS) $(ATCP_TOOL) $(ATCPIZE_LIB) bench/atcp-bench
 
-bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h)
-	gcc -static -O2 -Wall -Iuapi -o $@ $< -lm
+bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h tools/include/*.h)
+	gcc -static -O2 -Wall -Iuapi -Itools/include -o $@ $< -lm
 
 # the atcp control tool (libmnl, dynamically linked)
-$(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h)
-	gcc -O2 -Wall -Wextra -Iuapi -o $@ $< -lmnl
+$(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h tools/include/*.h)
+	gcc -O2 -Wall -Wextra -Iuapi -Itools/include -o $@ $< -lmnl
 
 # the preload library behind atcpize (tools/atcpize/atcpize is a script)
-$(ATCPIZE_LIB): tools/atcpize/libatcpize.c $(wildcard uapi/linux/*.h)
-	gcc -O2 -Wall -Wextra -Iuapi -shared -fPIC -o $@ $< -ldl
+$(ATCPIZE_LIB): tools/atcpize/libatcpize.c $(wildcard uapi/linux/*.h tools/include/*.h)
+	gcc -O2 -Wall -Wextra -Iuapi -Itools/include -shared -fPIC -o $@ $< -ldl
 
 install: all
 	install -D -m 0755 $(ATCP_TOOL) $(DESTDIR)$(PREFIX)/sbin/atcp
@@ -116,8 +116,8 @@ dkms-uninstall:
 	-dkms remove -m atcp -v $(ATCP_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h)
-	gcc -static -O2 -Wall -Iuapi -o $@ $<
+tools/demo/%: tools/demo/%.c $(wildcard uapi/linux/*.h tools/include/*.h)
+	gcc -static -O2 -Wall -Iuapi -Itools/include -o $@ $<
 
 deps:
 	@scripts/deps $(DEPS)
@@ -168,6 +168,12 @@ bench: deps
 		sed -u 's/\r$$//' | tee build/bench/console.log
 	@/usr/bin/python3 bench/plot.py build/bench || true
 	@exit $$(cat build/bench/rc)
+
+# packetdrill's IPv4 TCP scripts against Linux TCP and atcp in one boot
+# (PACKETDRILL = a built packetdrill tree's gtests/net; skipped when unset)
+packetdrill: deps
+	@$(MAKE) --no-print-directory module tools
+	@scripts/packetdrill $(PACKETDRILL)
 
 vm: all
 	@scripts/vmrun

@@ -72,6 +72,7 @@
 #include <unistd.h>
 
 #include <linux/atcp.h>
+#include "atcp_sysfs.h"
 
 #define NS_LO		"ab-lo"
 #define NS_SRV		"ab-srv"
@@ -80,20 +81,6 @@
 #define STREAM_BUF	(128 * 1024)
 #define MAX_RUNS	4096
 #define NPROTO		2
-
-/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
-static int atcp_proto(void)
-{
-	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
-	int v = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
-}
 
 static const int protos[NPROTO] = { IPPROTO_TCP, IPPROTO_ATCP };
 static const char *proto_name(int p) { return p == IPPROTO_TCP ? "TCP" : "ATCP"; }

@@ -62,6 +62,7 @@
 #include <net/if_arp.h>
 
 #include <linux/atcp.h>
+#include "atcp_sysfs.h"
 
 #include "kselftest_harness.h"
 
@@ -70,28 +71,12 @@
 #endif
 
 /*
- * atcp's IP protocol number: IPPROTO_ATCP unless atcp.ko was loaded with
- * another proto= (/sys/module/atcp/parameters/proto).  The tests keep
- * IPPROTO_ATCP as the name of "atcp" (variants, comparisons, messages);
- * what goes to the kernel or on the wire goes through kproto(): socket()
- * below does that for AF_INET sockets, sock_proto() maps back.
+ * atcp's IP protocol number is atcp_proto() (tools/include/atcp_sysfs.h):
+ * IPPROTO_ATCP unless atcp.ko was loaded with another proto=.  The tests
+ * keep IPPROTO_ATCP as the name of "atcp" (variants, comparisons,
+ * messages); what goes to the kernel or on the wire goes through kproto():
+ * socket() below does that for AF_INET sockets, sock_proto() maps back.
  */
-static inline int atcp_proto(void)
-{
-	static int cached;
-	FILE *f;
-	int v;
-
-	if (cached)
-		return cached;
-	f = fopen("/sys/module/atcp/parameters/proto", "r");
-	if (!f)
-		return IPPROTO_ATCP;
-	if (fscanf(f, "%d", &v) == 1 && v > 0 && v < 255)
-		cached = v;
-	fclose(f);
-	return cached ? cached : IPPROTO_ATCP;
-}
 
 /* The number the kernel knows @proto by (IPPROTO_ATCP: atcp's, see above). */
 static inline int kproto(int proto)

@@ -38,6 +38,7 @@
 #include <linux/sock_diag.h>
 
 #include <linux/atcp.h>
+#include "atcp_sysfs.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -176,20 +177,6 @@ static const char *cause_detail(unsigned int cause, unsigned int detail, char *b
 }
 
 /* ------------------------------------------------------------ netlink */
-
-/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
-static int atcp_proto(void)
-{
-	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
-	int v = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
-}
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)

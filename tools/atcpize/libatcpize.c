@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,39 +22,25 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/atcp.h>
-
-#define ATCPIZE_PROTO_PARAM "/sys/module/atcp/parameters/proto"
+#include "atcp_sysfs.h"
 
 typedef int (*socket_fn)(int, int, int);
 
 static socket_fn real_socket;
 static int atcp_protocol;
 
-/* the protocol number atcp listens on; 0 until first needed */
+/* the protocol number atcp listens on: ATCPIZE_PROTO, else the module's */
 static int atcpize_protocol(void)
 {
 	const char *env = getenv("ATCPIZE_PROTO");
-	char buf[16];
-	ssize_t n;
-	int fd, p;
+	int p;
 
 	if (env && *env) {
 		p = atoi(env);
 		if (p > 0 && p < 256)
 			return p;
 	}
-	fd = open(ATCPIZE_PROTO_PARAM, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			p = atoi(buf);
-			if (p > 0 && p < 256)
-				return p;
-		}
-	}
-	return IPPROTO_ATCP;
+	return atcp_proto();
 }
 
 static int call_real_socket(int domain, int type, int protocol)

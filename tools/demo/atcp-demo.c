@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <linux/atcp.h>
+#include "atcp_sysfs.h"
 
 static const char *side = "?";
 static int marker_fd = -1;
@@ -64,20 +65,6 @@ static void usage(void)
 		"       atcp-demo client [-p PROTO] [-P PORT] [-n COUNT] ADDR\n"
 		"PROTO: 253 (atcp, default) or 6 (tcp)\n");
 	exit(2);
-}
-
-/* atcp's IP protocol number: atcp.ko's proto= if loaded, else IPPROTO_ATCP */
-static int atcp_proto(void)
-{
-	FILE *f = fopen("/sys/module/atcp/parameters/proto", "r");
-	int v = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v > 0 && v < 255 ? v : IPPROTO_ATCP;
 }
 
 static int open_socket(int proto)
