@@ -146,8 +146,11 @@ else
 	skip "curl <- python3 http.server" "curl not installed"
 fi
 
-# 2-4: iperf3 both directions and with four streams; the JSON result's
-# receiver byte count must equal the sender's
+# 2-4: iperf3 both directions and with four streams: the run completes and
+# the sender got all its bytes out.  iperf3 checks no data, and its receiver
+# stops counting at the client's end-of-test message, so what is still in
+# flight then is not in its count (seen: 3.5 of 4 MiB with -P 4): the
+# receiver's count may be lower, never higher
 iperf_case() {	# $1 = name, rest = client options
 	local name=$1 b ok=0 sent=0 rcvd=0
 	shift
@@ -161,7 +164,8 @@ iperf_case() {	# $1 = name, rest = client options
 import json, sys
 e = json.load(open(sys.argv[1]))["end"]
 print(e["sum_sent"]["bytes"], e["sum_received"]["bytes"])' "$TMP/iperf.json")
-		[ "${sent:-0}" -ge "$((KB * 1024 * 4))" ] && [ "$sent" = "$rcvd" ] && ok=1
+		[ "${sent:-0}" -ge "$((KB * 1024 * 4))" ] && [ "${rcvd:-0}" -gt 0 ] &&
+			[ "$rcvd" -le "$sent" ] && ok=1
 	fi
 	stop_servers
 	verdict "$name" "$ok" "$b" "sent $sent received $rcvd"
