@@ -238,6 +238,13 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= ATCPHDR_ACK;
+	/*
+	 * A super-segment always carries PSH, as Linux TCP's GSO packets do
+	 * (the receiver's GRO flushes at it); segmentation keeps it on the
+	 * last segment only, so the wire sees PSH where the data ends.
+	 */
+	if (atcp_skb_pcount(oskb) > 1)
+		flags |= ATCPHDR_PSH;
 	if (flags & ATCPHDR_SYN) {
 		/* our SYN offers what the netns allows; a SYN-ACK echoes the peer */
 		o.mss = as->advmss;

@@ -16,6 +16,9 @@
  *  cork_flushed           the same under TCP_CORK
  *  msg_eor                under TCP_CORK, a write after one with MSG_EOR
  *                         goes in a segment of its own (without it: joined)
+ *  gso_packets_pushed     with TSO/GSO back on: every super-segment carries
+ *                         PSH (Linux forces it on GSO packets), also the
+ *                         first one that cwnd cut out of a longer write
  *  first_data_quickack    the first data segment of a connection is
  *                         acknowledged at once, not after the delayed-ACK
  *                         timer (atcp's delack_ms raised to 1 s to show it;
@@ -276,6 +279,38 @@ TEST_F(push, msg_eor)
 	ASSERT_EQ(2, log.n);
 	EXPECT_EQ(200, log.len[0]);
 	EXPECT_EQ(100, log.len[1]);
+}
+
+TEST_F(push, gso_packets_pushed)
+{
+	int proto = variant->proto, cli, srv, lfd, big = 0, unpushed = 0;
+	size_t got = 0, want;
+	struct seen_seg s;
+
+	/* offloads back on, then a connection that sees them */
+	ASSERT_EQ(0, ns_sh(NS_A, "ethtool -K %s tso on gso on >/dev/null 2>&1; "
+			   "ip link set dev %s gso_max_segs 65535", ns_dev(NS_A), ns_dev(NS_A)));
+	lfd = conn_pair(proto, PORT + 1, &cli, &srv);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, set_int(cli, SOL_TCP, TCP_NODELAY, 1));
+	/* more than the initial window: cwnd cuts the first packet out of it */
+	want = 12 * self->mss;
+	raw_drain(self->raw_b);
+	write_all(cli, want, 0);
+	while (got < want && !raw_wait(self->raw_b, local_port(cli), PORT + 1, 0, 0, &s, 5000)) {
+		got += s.len;
+		if (s.len <= self->mss)
+			continue;
+		big++;
+		if (!(s.flags & SEG_PSH))
+			unpushed++;
+		TH_LOG("packet of %zu bytes%s", s.len, s.flags & SEG_PSH ? " PSH" : "");
+	}
+	close(cli);
+	close(srv);
+	close(lfd);
+	ASSERT_LT(0, big) TH_LOG("no super-segment seen");
+	EXPECT_EQ(0, unpushed);
 }
 
 TEST_F(push, first_data_quickack)
