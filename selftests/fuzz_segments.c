@@ -110,6 +110,7 @@ struct fz {
 	uint8_t p_ws;
 	uint16_t p_mss;
 	uint32_t ts_cur;		/* P's timestamp clock */
+	uint32_t ts_syn;		/* ... when P sent its SYN or SYN-ACK */
 	/* S's side, as P saw it */
 	bool s_isn_set;
 	uint32_t s_isn, s_nxt;
@@ -403,6 +404,7 @@ static int fz_send_syn(struct fz *f, uint8_t flags, uint32_t ack)
 	}
 	if (f->ts)
 		n += ts_opt(opts + n, ++f->ts_cur, (flags & SEG_ACK) ? f->s_tsval : 0);
+	f->ts_syn = f->ts_cur;
 	if (f->ws) {
 		opts[n++] = 1;
 		opts[n++] = 3;
@@ -806,16 +808,39 @@ static size_t fuzz_one_opt(struct fz *f, uint8_t *o, size_t room, bool safe)
 		n = 1 + frand_n(&f->r, room);
 		for (i = 0; i < n; i++)
 			o[i] = frand(&f->r);
-		/* no well-formed timestamp from noise at or below rcv_nxt */
-		if (safe)
-			for (i = 0; i < n; i++)
-				if (o[i] == 8)
-					o[i] = 9;
 		return n;
 	}
 	if (room >= 12 && f->ts)
 		return ts_opt(o, f->ts_cur, f->s_tsval);
 	return 0;
+}
+
+/*
+ * Walk @o as a receiver does (stopping where a malformed option ends the
+ * list) and give every well-formed timestamp P's current clock: noise can
+ * form one (a bad SACK length lands inside random bytes; a zero-filled
+ * timestamp is "newer" while ts_cur is about to wrap), and a segment at or
+ * below rcv_nxt may update ts_recent, after which PAWS drops P's valid
+ * segments.
+ */
+static void ts_tame(struct fz *f, uint8_t *o, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && o[i] != 0) {
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
+			return;
+		if (o[i] == 8 && o[i + 1] == 10) {
+			uint32_t tsval = htonl(f->ts_cur);
+
+			memcpy(o + i + 2, &tsval, 4);
+		}
+		i += o[i + 1];
+	}
 }
 
 /* Options of a fuzzed segment: a multiple of 4, at most 40 bytes. */
@@ -844,7 +869,11 @@ static size_t fuzz_opts(struct fz *f, uint8_t *o, bool safe)
 	}
 	while (len % 4)
 		o[len++] = fchance(&f->r, 50) ? 1 : 0;
-	return len > 40 ? 40 : len;
+	if (len > 40)
+		len = 40;
+	if (safe)
+		ts_tame(f, o, len);
+	return len;
 }
 
 /* Sequence number of a fuzzed segment for the target state. */
@@ -1136,8 +1165,16 @@ static void fuzz_burst(struct fz *f, int n)
 	int i;
 
 	f->nwseq = 0;
-	if (fchance(&f->r, 25))
+	if (fchance(&f->r, 25)) {
 		f->ts_cur += frand_n(&f->r, 1U << 30);
+		/*
+		 * A request keeps the SYN's timestamp as ts_recent (nothing
+		 * updates it before the final ACK): a clock 2^31 ahead of it
+		 * looks behind, and PAWS rightly drops the final ACK.
+		 */
+		if (f->target == F_SYN_RCVD && f->ts_cur - f->ts_syn >= 1U << 30)
+			f->ts_cur = f->ts_syn + (1U << 30) - 1;
+	}
 	for (i = 0; i < n; i++) {
 		fuzz_one(f);
 		if (!(i % 32))
