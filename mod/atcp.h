@@ -187,6 +187,7 @@ struct atcp_request {
 	bool			ts_ok;
 	u32			ts_recent;
 	u32			ts_off;
+	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 	u8			retries;
 	bool			dead;
 	bool			cookie;		/* stateless: lives in a SYN cookie */
@@ -603,6 +604,7 @@ u32 atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 u32 atcp_size_goal(struct sock *sk);
 void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
+void atcp_send_req_ack(struct atcp_request *req, const struct sock *lsk);
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
 void atcp_schedule_ack(struct sock *sk, u32 segs);
 u32 atcp_select_window(struct sock *sk);

@@ -126,11 +126,12 @@ static void atcp_reset(struct sock *sk)
 }
 
 /*
- * ACKs sent in answer to segments that occupy no sequence space, or SYNs
- * (out of window, PAWS, challenges), are limited to one per
- * invalid_ratelimit_ms per connection (0: no limit), as Linux's
- * tcp_invalid_ratelimit: two ends that disagree about the window must not
- * ping-pong ACKs forever.  Data and FINs are always answered.
+ * ACKs sent in answer to segments that occupy no sequence space, SYNs and
+ * RSTs (out of window, PAWS, challenges; a RST's payload does not exempt
+ * it) are limited to one per invalid_ratelimit_ms per connection (0: no
+ * limit), as Linux's tcp_invalid_ratelimit: two ends that disagree about
+ * the window must not ping-pong ACKs forever.  Data and FINs are always
+ * answered.
  */
 bool atcp_oow_rate_limited(const struct atcp_net *an, const struct sk_buff *skb,
 			   unsigned long *last)
@@ -138,7 +139,7 @@ bool atcp_oow_rate_limited(const struct atcp_net *an, const struct sk_buff *skb,
 	const struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	int ms = READ_ONCE(an->invalid_ratelimit_ms);
 
-	if (cb->end_seq != cb->seq && !(cb->flags & ATCPHDR_SYN))
+	if (cb->end_seq != cb->seq && !(cb->flags & (ATCPHDR_SYN | ATCPHDR_RST)))
 		return false;
 	if (ms && *last && time_before(jiffies, *last + msecs_to_jiffies(ms)))
 		return true;

@@ -351,39 +351,89 @@ static void atcp_req_complete(struct sock *lsk, struct atcp_request *req, struct
 	lsk->sk_data_ready(lsk);
 }
 
-/* A segment for a half-open connection (RFC 9293 3.10.7.4 in SYN-RECEIVED). */
+/* Is [seq, end_seq) acceptable in the window that starts at @start (RFC 9293 3.10.7.4)? */
+static bool atcp_req_in_window(const struct atcp_skb_cb *cb, u32 start, u32 wnd)
+{
+	if (cb->seq == start)
+		return true;
+	if (atcp_seq_after(cb->end_seq, start) && atcp_seq_before(cb->seq, start + wnd))
+		return true;
+	return cb->seq == start + wnd && cb->seq == cb->end_seq;
+}
+
+/* Answer a segment the request cannot accept with an ACK, unless rate limited. */
+static void atcp_req_oow_ack(struct sock *lsk, struct atcp_request *req, struct sk_buff *skb)
+{
+	if (!atcp_oow_rate_limited(atcp_sk_net(lsk), skb, &req->last_oow_ack))
+		atcp_send_req_ack(req, lsk);
+}
+
+/*
+ * A segment for a half-open connection (RFC 9293 3.10.7.4 in SYN-RECEIVED),
+ * checked in the order Linux TCP checks it so that both answer alike.
+ * Softirq, listener locked.
+ */
 static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_buff *skb)
 {
+	struct atcp_net *an = atcp_sk_net(lsk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	u32 rcv_nxt = req->irs + 1;
 	u32 wnd = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW);
+	u8 flags = cb->flags & (ATCPHDR_RST | ATCPHDR_SYN | ATCPHDR_ACK);
+	struct atcp_opts opts;
+	bool paws = false;
 
-	if (cb->flags == ATCPHDR_SYN && cb->seq == req->irs) {
+	if (!atcp_parse_options(tcp_hdr(skb), &opts)) {
+		ATCP_INC_STATS(an, ATCP_MIB_INERRS);
+		goto drop;
+	}
+	/* the request's ts_recent is the SYN's: nothing older may pass (RFC 7323 5) */
+	if (req->ts_ok && opts.ts_present && !(flags & ATCPHDR_RST))
+		paws = (s32)(req->ts_recent - opts.tsval) > 0;
+
+	if (flags == ATCPHDR_SYN && cb->seq == req->irs && !paws) {
 		/* our SYN-ACK was lost: send it again */
-		atcp_send_synack_req(req, lsk);
+		if (!atcp_oow_rate_limited(an, skb, &req->last_oow_ack))
+			atcp_send_synack_req(req, lsk);
 		goto drop;
 	}
-	if (atcp_seq_before(cb->end_seq, rcv_nxt) || atcp_seq_after(cb->seq, rcv_nxt + wnd)) {
-		ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_OUTOFWINDOW);
-		goto drop;
-	}
-	if (cb->flags & ATCPHDR_RST) {
-		if (cb->seq == rcv_nxt) {
-			/* RFC 9293 3.10.7.4: a passive open returns to LISTEN */
-			atcp_nl_req_event(req, TCP_SYN_RECV, TCP_LISTEN, ATCP_CAUSE_SEGMENT,
-					  cb->flags);
-			atcp_req_unlink(lsk, req);
-		}
-		goto drop;
-	}
-	if (cb->flags & ATCPHDR_SYN)
-		goto drop;
-	if (!(cb->flags & ATCPHDR_ACK))
-		goto drop;
-	if (cb->ack_seq != req->iss + 1) {
+	if ((flags & ATCPHDR_ACK) && cb->ack_seq != req->iss + 1) {
 		atcp_send_reset_reply(sock_net(lsk), skb);
 		goto drop;
 	}
+	if (paws || !atcp_req_in_window(cb, rcv_nxt, wnd)) {
+		ATCP_INC_STATS(an, paws ? ATCP_MIB_PAWSDROPS : ATCP_MIB_OUTOFWINDOW);
+		if (!(flags & ATCPHDR_RST))
+			atcp_req_oow_ack(lsk, req, skb);
+		goto drop;
+	}
+	if (cb->seq == req->irs)	/* the SYN again, with more: SYN out of window */
+		flags &= ~ATCPHDR_SYN;
+	if ((flags & ATCPHDR_RST) && cb->seq != rcv_nxt) {
+		/* RFC 5961 3.2: an inexact RST in the window is challenged */
+		ATCP_INC_STATS(an, ATCP_MIB_CHALLENGEACKS);
+		atcp_req_oow_ack(lsk, req, skb);
+		goto drop;
+	}
+	if (flags & (ATCPHDR_RST | ATCPHDR_SYN)) {
+		/*
+		 * RFC 9293 3.10.7.4: a passive open returns to LISTEN on a
+		 * RST at rcv_nxt or a SYN in the window; the SYN is answered
+		 * with RST.
+		 */
+		if (flags & ATCPHDR_SYN) {
+			ATCP_INC_STATS(an, ATCP_MIB_ATTEMPTFAILS);
+			atcp_send_reset_reply(sock_net(lsk), skb);
+		}
+		atcp_nl_req_event(req, TCP_SYN_RECV, TCP_LISTEN, ATCP_CAUSE_SEGMENT, cb->flags);
+		atcp_req_unlink(lsk, req);
+		goto drop;
+	}
+	if (!(flags & ATCPHDR_ACK))
+		goto drop;
+	/* the connection's ts_recent: this ACK's, as it is acceptable */
+	if (req->ts_ok && opts.ts_present && !atcp_seq_after(cb->seq, rcv_nxt))
+		req->ts_recent = opts.tsval;
 	atcp_req_complete(lsk, req, skb);
 	return;
 drop:

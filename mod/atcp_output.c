@@ -992,6 +992,27 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 	return 0;
 }
 
+/* A bare ACK from a request: the answer to a segment it cannot accept. */
+void atcp_send_req_ack(struct atcp_request *req, const struct sock *lsk)
+{
+	u32 wnd = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW);
+	struct atcp_reply r = {
+		.saddr = req->ent.laddr, .daddr = req->ent.raddr,
+		.sport = req->ent.lport, .dport = req->ent.rport,
+		.seq = req->iss + 1, .ack = req->irs + 1,
+		.flags = ATCPHDR_ACK,
+		.window = wnd >> req->rcv_wscale,
+		.oif = req->bound_dev_if,
+		.opts = {
+			.ts = req->ts_ok,
+			.tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off,
+			.tsecr = req->ts_recent,
+		},
+	};
+
+	atcp_send_reply(sock_net(lsk), &r);
+}
+
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw)
 {
 	struct atcp_reply r = {
