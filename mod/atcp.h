@@ -311,6 +311,7 @@ struct atcp_sock {
 	u8			probes_out;	/* zero-window probes since the peer's last ACK */
 	bool			r1_rerouted;	/* retries1 time passed in this run */
 	unsigned long		retrans_stamp;	/* first (attempted) retransmission; 0: none */
+	u32			syn_tsval;	/* TSval of our first SYN */
 	unsigned long		rcv_tstamp;	/* last segment from the peer */
 	u32			user_timeout_ms;
 	int			keepalive_idle;	/* seconds; 0 = netns default */

@@ -499,10 +499,22 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	struct atcp_sock *as = atcp_sk(sk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	struct atcp_opts opts;
+	bool opts_ok = atcp_parse_options(tcp_hdr(skb), &opts);
 
 	if (cb->flags & ATCPHDR_ACK) {
 		if (!atcp_seq_after(cb->ack_seq, as->iss) ||
 		    atcp_seq_after(cb->ack_seq, as->snd_nxt)) {
+			atcp_send_reset_reply(sock_net(sk), skb);
+			goto discard;
+		}
+		/*
+		 * RFC 7323 5 (PAWS), as Linux: an ACK of our SYN must echo a
+		 * timestamp we sent since the first SYN, or it is from an
+		 * older incarnation: answer with RST, stay in SYN_SENT.
+		 */
+		if (opts_ok && opts.ts_present && opts.tsecr &&
+		    opts.tsecr - as->syn_tsval > atcp_ts_now() + as->ts_off - as->syn_tsval) {
+			ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_PAWSDROPS);
 			atcp_send_reset_reply(sock_net(sk), skb);
 			goto discard;
 		}
@@ -512,7 +524,7 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			atcp_reset(sk);
 		goto discard;
 	}
-	if (!(cb->flags & ATCPHDR_SYN) || !atcp_parse_options(tcp_hdr(skb), &opts))
+	if (!(cb->flags & ATCPHDR_SYN) || !opts_ok)
 		goto discard;
 
 	atcp_apply_syn_options(sk, &opts);

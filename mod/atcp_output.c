@@ -669,6 +669,7 @@ int atcp_send_syn(struct sock *sk)
 	as->rtt_timing = true;
 	as->rtt_seq = as->iss + 1;
 	as->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	as->syn_tsval = atcp_ts_now() + as->ts_off;
 	atcp_transmit_skb(sk, skb, true, sk->sk_allocation);
 	atcp_reset_rtx_timer(sk);
 	return 0;
