@@ -247,6 +247,9 @@ struct atcp_sock {
 	bool			cork;
 	bool			recvmsg_inq;	/* ATCP_INQ: TCP_CM_INQ cmsg on recvmsg() */
 	u32			notsent_lowat;	/* ATCP_NOTSENT_LOWAT, 0: the sysctl's */
+	/* MSG_ZEROCOPY: notifications waiting for their data's ACK (atcp_zerocopy.c) */
+	struct sk_buff_head	zc_pending;
+	u32			zc_key;		/* the next write's notification id */
 	bool			sack_ok;	/* both sides agreed on SACK */
 	bool			ts_ok;		/* both sides agreed on timestamps */
 	u32			ts_off;		/* random offset of our TSval clock */
@@ -673,6 +676,13 @@ int atcp_disconnect(struct sock *sk, int flags);
 void atcp_close(struct sock *sk, long timeout);
 void atcp_shutdown(struct sock *sk, int how);
 int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+
+/* atcp_zerocopy.c */
+struct sk_buff *atcp_zc_alloc(struct sock *sk);
+void atcp_zc_commit(struct sock *sk, struct sk_buff *nskb, int copied);
+void atcp_zc_complete(struct sock *sk, u32 una, bool all);
+size_t atcp_zc_seg(struct iov_iter *it);
+int atcp_recv_error(struct sock *sk, struct msghdr *msg, int len);
 int atcp_recvmsg(ATCP_RECVMSG_ARGS);
 int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		    unsigned int optlen);

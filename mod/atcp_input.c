@@ -242,8 +242,11 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 	bool dupack;
 
 	if (atcp_seq_after(ack, as->snd_nxt)) {
-		/* ACK for something not yet sent */
-		atcp_send_challenge_ack(sk, skb);
+		/*
+		 * ACK for something not yet sent: dropped without an answer,
+		 * as Linux TCP (RFC 5961 5.2 would send an ACK; only a too
+		 * old ACK gets one there)
+		 */
 		return false;
 	}
 	if (atcp_seq_before(ack, as->snd_una - as->max_window)) {

@@ -125,6 +125,7 @@ void atcp_init_sock_common(struct sock *sk)
 	INIT_LIST_HEAD(&as->accept_node);
 	INIT_LIST_HEAD(&as->requests);
 	atcp_ofo_init(as);
+	skb_queue_head_init(&as->zc_pending);
 	atcp_init_timers(sk);
 	as->ent.kind = ATCP_ENT_SOCK;
 	as->rto = atcp_ms_to_jiffies(READ_ONCE(atcp_sk_net(sk)->rto_initial_ms));

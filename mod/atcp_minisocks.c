@@ -225,6 +225,8 @@ static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req
 		sock_set_flag(sk, SOCK_LINGER);
 	if (sock_flag(lsk, SOCK_KEEPOPEN))
 		sock_set_flag(sk, SOCK_KEEPOPEN);
+	if (sock_flag(lsk, SOCK_ZEROCOPY))
+		sock_set_flag(sk, SOCK_ZEROCOPY);
 
 	inet = inet_sk(sk);
 	inet->uc_ttl = linet->uc_ttl;

@@ -786,6 +786,7 @@ void atcp_write_queue_purge(struct sock *sk)
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		atcp_wmem_free_skb(sk, skb);
+	atcp_zc_complete(sk, 0, true);
 	atcp_sk(sk)->send_head = NULL;
 	atcp_sk(sk)->packets_out = 0;
 	atcp_sk(sk)->sacked_out = 0;

@@ -334,6 +334,7 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 		atcp_sacktag(sk, opts, prior_fack);
 	if (atcp_seq_after(as->snd_una, prior_una)) {
 		acked = atcp_clean_rtx_queue(sk, as->snd_una, prior_fack);
+		atcp_zc_complete(sk, as->snd_una, false);
 		atcp_rate_sample(as, as->snd_una - prior_una);
 		as->delivered += acked;
 		as->dupacks = 0;

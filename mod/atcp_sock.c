@@ -436,12 +436,21 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	int flags = msg->msg_flags;
+	struct sk_buff *zc_skb = NULL;
+	bool zc_newseg = true;
 	long timeo;
 	int copied = 0;
 	int err;
 
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((flags & MSG_ZEROCOPY) && size && sock_flag(sk, SOCK_ZEROCOPY)) {
+		zc_skb = atcp_zc_alloc(sk);
+		if (!zc_skb) {
+			err = -ENOBUFS;
+			goto out_err;
+		}
+	}
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
@@ -452,6 +461,7 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		struct sk_buff *skb = as->send_head ? skb_peek_tail(&sk->sk_write_queue) : NULL;
 		u32 size_goal = atcp_size_goal(sk);
 		struct page_frag *pfrag;
+		size_t seg = 0;
 		bool merge;
 		int copy, i;
 
@@ -465,9 +475,13 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (skb) {
 			i = skb_shinfo(skb)->nr_frags;
 			pfrag = sk_page_frag(sk);
+			/* out of fragments: PSH on it, as Linux TCP */
 			if (i >= MAX_SKB_FRAGS &&
-			    !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))
+			    ((zc_skb && zc_newseg) ||
+			     !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))) {
+				atcp_mark_push(as, skb);
 				skb = NULL;
+			}
 		}
 		if (!skb) {
 			/* the send buffer, and ATCP_NOTSENT_LOWAT */
@@ -500,14 +514,23 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto wait_for_space;
 		copy = min_t(int, msg_data_left(msg), size_goal - skb->len);
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		if (zc_skb) {
+			seg = atcp_zc_seg(&msg->msg_iter);
+			if (seg && seg < copy)
+				copy = seg;
+		}
 		if (!sk_wmem_schedule(sk, copy))
 			goto wait_for_space;
 		i = skb_shinfo(skb)->nr_frags;
-		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset) &&
+			!(zc_skb && zc_newseg);
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
 					       pfrag->offset, copy);
 		if (err)
 			goto do_error;
+		/* the next copy starts a segment (and a fragment) when this one ended one */
+		if (zc_skb)
+			zc_newseg = copy == seg;
 		if (merge) {
 			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
 		} else {
@@ -552,16 +575,19 @@ wait_for_space:
 	atcp_note_reply(sk, copied);
 	if (copied)
 		atcp_push_write(sk, flags);
+	atcp_zc_commit(sk, zc_skb, copied);
 	release_sock(sk);
 	return copied;
 
 do_error:
 	if (copied) {
 		atcp_push_write(sk, flags);
+		atcp_zc_commit(sk, zc_skb, copied);
 		release_sock(sk);
 		return copied;
 	}
 out_err:
+	atcp_zc_commit(sk, zc_skb, 0);
 	err = sk_stream_error(sk, flags, err);
 	release_sock(sk);
 	return err;
@@ -606,7 +632,7 @@ int atcp_recvmsg(ATCP_RECVMSG_ARGS)
 	int target;
 
 	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+		return atcp_recv_error(sk, msg, len);
 	if (flags & MSG_OOB)
 		return -EINVAL;
 
@@ -1003,6 +1029,13 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		else
 			as->recvmsg_inq = val;
 		break;
+	case ATCP_ZEROCOPY:
+		/* SO_ZEROCOPY's checks and flag */
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			sock_valbool_flag(sk, SOCK_ZEROCOPY, val);
+		break;
 	case ATCP_NOTSENT_LOWAT:
 		/* any value, as Linux TCP: a negative one is a large unsigned one */
 		WRITE_ONCE(as->notsent_lowat, val);
@@ -1091,6 +1124,9 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 		break;
 	case ATCP_NOTSENT_LOWAT:
 		val = READ_ONCE(as->notsent_lowat);
+		break;
+	case ATCP_ZEROCOPY:
+		val = sock_flag(sk, SOCK_ZEROCOPY);
 		break;
 	case ATCP_CC_INFO:
 		/* NewReno and CUBIC export no state, as Linux's reno and cubic */

@@ -16,6 +16,8 @@
  *  ts_recent_bad_ack  a FIN with a TSval far ahead and an ACK beyond
  *                     snd_nxt leaves TS.Recent alone: the next good
  *                     segment is delivered, not dropped by PAWS
+ *  bad_ack_silent     a segment whose ACK lies beyond snd_nxt is dropped
+ *                     without an answer (Linux TCP; no challenge ACK)
  *  sack_hole          a segment beyond a hole draws an ACK with that block
  *  dsack              a duplicate of received data is reported (RFC 2883)
  *  ooo_coalesce       one drop in a bulk transfer: the segments behind it are
@@ -509,6 +511,32 @@ TEST_F(mech, ts_recent_bad_ack)
 		TH_LOG("good segment after the bogus FIN not accepted (inq %d, PAWS drops %lld)",
 		       inq, paws_counter(NS_B, proto));
 	ASSERT_STATE(self->c.srv, TCP_ESTABLISHED);
+}
+
+/*
+ * A segment acknowledging data never sent is dropped silently (Linux TCP's
+ * tcp_ack(): no challenge ACK for it, only for a too old ACK).  The next
+ * segment the server sends acks the good data that follows, not rcv_nxt.
+ */
+TEST_F(mech, bad_ack_silent)
+{
+	uint32_t seq, ack, tsval;
+	struct seen_seg s;
+	uint8_t pkt[200];
+	size_t n;
+
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
+	ASSERT_EQ(0, open_raws(self, variant->proto));
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	raw_drain(self->raw_a);
+
+	n = build_inject(&self->c, seq, ack + 100000, tsval, "", 0, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	n = build_inject(&self->c, seq, ack, tsval, "NEWDATA", 7, pkt, sizeof(pkt));
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_EQ(0, raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, IO_TIMEOUT_MS));
+	EXPECT_EQ(seq + 7, s.ack) TH_LOG("first answer acks %u, rcv_nxt was %u", s.ack, seq);
 }
 
 TEST_F(mech, sack_hole)

@@ -11,6 +11,10 @@
  * children, so they are atcpized too.  Statically linked programs and
  * programs that issue the socket system call themselves are not affected.
  * IPv6 sockets stay TCP: atcp is IPv4 only.
+ *
+ * setsockopt(SOL_SOCKET, SO_ZEROCOPY) that the kernel refuses on an atcp
+ * socket (Linux 6.1's socket layer allows it to TCP and UDP only) is
+ * retried as setsockopt(SOL_ATCP, ATCP_ZEROCOPY), which sets the same flag.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -25,8 +29,10 @@
 #include "atcp_sysfs.h"
 
 typedef int (*socket_fn)(int, int, int);
+typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 
 static socket_fn real_socket;
+static setsockopt_fn real_setsockopt;
 static int atcp_protocol;
 
 /* the protocol number atcp listens on: ATCPIZE_PROTO, else the module's */
@@ -72,4 +78,38 @@ int socket(int domain, int type, int protocol)
 		protocol = atcp_protocol;
 	}
 	return call_real_socket(domain, type, protocol);
+}
+
+/* an atcp socket: SO_PROTOCOL is the module's protocol */
+static int atcpize_is_atcp(int fd)
+{
+	socklen_t len = sizeof(int);
+	int proto;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len))
+		return 0;
+	if (!atcp_protocol)
+		atcp_protocol = atcpize_protocol();
+	return proto == atcp_protocol;
+}
+
+int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	int saved, ret;
+
+	if (!real_setsockopt) {
+		real_setsockopt = (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt");
+		if (!real_setsockopt) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	ret = real_setsockopt(fd, level, optname, optval, optlen);
+	if (ret && errno == EOPNOTSUPP && level == SOL_SOCKET && optname == SO_ZEROCOPY) {
+		saved = errno;
+		if (atcpize_is_atcp(fd))
+			return real_setsockopt(fd, SOL_ATCP, ATCP_ZEROCOPY, optval, optlen);
+		errno = saved;
+	}
+	return ret;
 }

@@ -44,6 +44,13 @@ enum atcp_state {
 #define ATCP_CC_INFO		26	/* congestion-control state, read only (empty) */
 #define ATCP_INQ		36	/* int: 1 = TCP_CM_INQ cmsg with each recvmsg() */
 #define ATCP_CM_INQ		ATCP_INQ	/* its cmsg type (cmsg level SOL_TCP) */
+/*
+ * int: SO_ZEROCOPY for atcp (MSG_ZEROCOPY notifications), atcp's own
+ * number: the socket layer of Linux 6.1 refuses SO_ZEROCOPY to protocols
+ * other than TCP and UDP before atcp sees it.  getsockopt(SO_ZEROCOPY)
+ * reads the same flag.
+ */
+#define ATCP_ZEROCOPY		200
 
 #define ATCP_CA_NAME_MAX	16
 
