@@ -732,6 +732,7 @@ static bool atcp_tfo_create_child(struct sock *lsk, struct sk_buff *skb,
 	req.iss = atcp_isn(req.ent.laddr, req.ent.raddr, req.ent.lport, req.ent.rport);
 	req.ts_off = get_random_u32();
 	req.retries = 1;	/* the RTT comes from the SYN-ACK below */
+	req.listener = lsk;	/* for the event; this request lives on the stack only */
 	child = atcp_create_child(lsk, &req, skb);
 	if (!child)
 		return false;
