@@ -121,6 +121,7 @@ struct atcp_optspec {
 #define ATCP_MAX_KEEPIDLE	32767	/* seconds, as TCP */
 #define ATCP_MAX_KEEPINTVL	32767
 #define ATCP_MAX_KEEPCNT	127
+#define ATCP_MAX_SYNCNT		127
 
 /* How hard atcp_write_xmit() pushes a trailing partial segment. */
 enum {
@@ -319,6 +320,7 @@ struct atcp_sock {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	u8			keepalive_sent;
+	u8			syn_retries;	/* ATCP_SYNCNT; 0: net.atcp.syn_retries */
 	u8			deferred;	/* ATCP_DEFER_*, for release_cb */
 	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 

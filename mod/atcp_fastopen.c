@@ -877,6 +877,16 @@ bool atcp_fastopen_synack(struct sock *sk, const struct atcp_opts *opts)
 		as->syn_data_acked = as->syn_data;
 		if (as->syn_data_acked)
 			ATCP_INC_STATS(an, ATCP_MIB_TFOACTIVE);
+		/*
+		 * A blocked sendto() has more to send at once: its data carries
+		 * the ACK (Linux delays it for a waiting writer), and a reply
+		 * written now makes the connection interactive.
+		 */
+		if (as->tfo_req && as->tfo_req->copied < as->tfo_req->size) {
+			as->lrcv_time = jiffies;
+			atcp_arm_delack(sk);
+			return true;
+		}
 		return false;
 	}
 	ATCP_INC_STATS(an, ATCP_MIB_TFOACTIVEFAIL);

@@ -1019,6 +1019,12 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		else
 			as->keepalive_probes = val;
 		break;
+	case ATCP_SYNCNT:
+		if (val < 1 || val > ATCP_MAX_SYNCNT)
+			err = -EINVAL;
+		else
+			as->syn_retries = val;
+		break;
 	case ATCP_USER_TIMEOUT:
 		if (val < 0)
 			err = -EINVAL;
@@ -1110,6 +1116,9 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 		break;
 	case ATCP_KEEPCNT:
 		val = as->keepalive_probes ? : READ_ONCE(an->keepalive_probes);
+		break;
+	case ATCP_SYNCNT:
+		val = as->syn_retries ? : READ_ONCE(an->syn_retries);
 		break;
 	case ATCP_USER_TIMEOUT:
 		val = as->user_timeout_ms;

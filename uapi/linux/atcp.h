@@ -37,6 +37,7 @@ enum atcp_state {
 #define ATCP_KEEPIDLE		4	/* int: seconds idle before keepalive */
 #define ATCP_KEEPINTVL		5	/* int: seconds between keepalive probes */
 #define ATCP_KEEPCNT		6	/* int: probes before giving up */
+#define ATCP_SYNCNT		7	/* int: SYN retransmissions before giving up */
 #define ATCP_INFO		11	/* struct atcp_info, read only */
 #define ATCP_CONGESTION		13	/* char[ATCP_CA_NAME_MAX] */
 #define ATCP_USER_TIMEOUT	18	/* unsigned int: ms of unacked data */
