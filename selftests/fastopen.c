@@ -19,6 +19,9 @@
  *                      new cookie, makes the child at once
  *  nonblocking         a non-blocking sendto(MSG_FASTOPEN) without a cookie:
  *                      EINPROGRESS, as Linux
+ *  refused             a blocking sendto(MSG_FASTOPEN) whose SYN + data is
+ *                      answered with RST (no listener any more):
+ *                      ECONNREFUSED
  *  sysctl              the bitmask and the key as text: bad values -EINVAL;
  *                      TCP_FASTOPEN_CONNECT needs the client bit; getsockopt
  *                      of the options
@@ -254,6 +257,24 @@ TEST_F(tfo, nonblocking)
 	/* a second MSG_FASTOPEN on the connected socket is an ordinary send */
 	EXPECT_EQ(1, sendto(fd, "y", 1, MSG_FASTOPEN, NULL, 0));
 	ASSERT_EQ(0, accept_and_read(&self->c, "y", 1));
+}
+
+TEST_F(tfo, refused)
+{
+	static const char data[] = "nobody listens";
+	int proto = variant->proto;
+	ssize_t sent;
+
+	ASSERT_EQ(0, tfo_listener(&self->c, proto));
+	ASSERT_EQ(0, warm_up(&self->c, proto));
+	close(self->c.lfd);
+	self->c.lfd = -1;
+	/* the cached cookie puts the data in the SYN; the RST ends the call */
+	self->cli2 = fastopen_sendto(proto, data, sizeof(data), &sent);
+	ASSERT_LE(0, self->cli2);
+	EXPECT_EQ(-1, sent);
+	EXPECT_EQ(ECONNREFUSED, errno);
+	EXPECT_FALSE(tcpi_options(self->cli2) & TCPI_OPT_SYN_DATA);
 }
 
 TEST_F(tfo, sysctl)
