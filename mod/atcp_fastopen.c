@@ -875,8 +875,12 @@ bool atcp_fastopen_synack(struct sock *sk, const struct atcp_opts *opts)
 	unacked = as->syn_data && atcp_seq_before(as->snd_una, as->tfo_data_end);
 	if (!unacked) {
 		as->syn_data_acked = as->syn_data;
-		if (as->syn_data_acked)
+		if (as->syn_data_acked) {
 			ATCP_INC_STATS(an, ATCP_MIB_TFOACTIVE);
+			/* the SYN and its data were one segment: delivered once */
+			if (as->delivered > 1)
+				as->delivered--;
+		}
 		/*
 		 * A blocked sendto() has more to send at once: its data carries
 		 * the ACK (Linux delays it for a waiting writer), and a reply
