@@ -91,7 +91,7 @@ static void atcp_tfo_cache_set(struct sock *sk, u16 mss, const struct atcp_tfo_c
 		if (e) {
 			write_pnet(&e->net, net);
 			e->daddr = daddr;
-			e->cookie.len = -1;
+			e->cookie.len = 0;	/* none yet: the next SYN asks */
 			hlist_add_head(&e->node, atcp_tfo_bucket(net, daddr));
 			atcp_tfo_cache_count++;
 		}
