@@ -492,7 +492,8 @@ static bool atcp_hold_partial(struct sock *sk, struct sk_buff *skb, int push)
 		return false;
 	if (as->cork || push == ATCP_PUSH_MORE)
 		return true;
-	return !as->nodelay && as->packets_out;
+	/* a Fast Open child's SYN-ACK in flight is not data Nagle waits for */
+	return !as->nodelay && as->packets_out > (sk->sk_state == TCP_SYN_RECV);
 }
 
 /* RFC 5681 4.1: after an idle period longer than the RTO, restart from IW. */
