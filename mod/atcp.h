@@ -16,6 +16,7 @@
 #include "../uapi/linux/atcp.h"
 
 #include "compat.h"
+#include "atcp_fastopen.h"
 
 #define ATCP_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + 60 + 64)
 #define ATCP_MIN_MSS		88
@@ -94,6 +95,7 @@ struct atcp_optspec {
 	u32	tsval;
 	u32	tsecr;
 	const struct atcp_sack_block *sacks;
+	const struct atcp_tfo_cookie *tfo;	/* Fast Open option, NULL: none */
 };
 
 #define ATCP_MAX_OPT_SPACE	40
@@ -119,6 +121,7 @@ struct atcp_optspec {
 #define ATCP_MAX_KEEPIDLE	32767	/* seconds, as TCP */
 #define ATCP_MAX_KEEPINTVL	32767
 #define ATCP_MAX_KEEPCNT	127
+#define ATCP_MAX_SYNCNT		127
 
 /* How hard atcp_write_xmit() pushes a trailing partial segment. */
 enum {
@@ -139,6 +142,7 @@ struct atcp_opts {
 	u32	tsval;
 	u32	tsecr;
 	struct atcp_sack_block sacks[ATCP_MAX_SACKS];
+	struct atcp_tfo_cookie tfo;	/* Fast Open (SYN only); len -1: none */
 };
 
 /* Kinds of entries in the established table. */
@@ -321,6 +325,7 @@ struct atcp_sock {
 	int			keepalive_intvl;
 	int			keepalive_probes;
 	u8			keepalive_sent;
+	u8			syn_retries;	/* ATCP_SYNCNT; 0: net.atcp.syn_retries */
 	u8			deferred;	/* ATCP_DEFER_*, for release_cb */
 	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 
@@ -344,6 +349,22 @@ struct atcp_sock {
 	u64			rate_bytes;
 	u32			rcvq_copied;	/* read since rcvq_stamp, autotuning */
 	unsigned long		rcvq_stamp;
+
+	/* TCP Fast Open (atcp_fastopen.c) */
+	struct atcp_tfo_req	*tfo_req;	/* sendmsg() connecting with data, or NULL */
+	const struct atcp_tfo_cookie *tfo_syn_opt; /* option of the SYN being sent */
+	struct atcp_tfo_keys	*tfo_keys;	/* listener's TCP_FASTOPEN_KEY; NULL: netns's */
+	struct sock		*tfo_listener;	/* passive child in SYN_RECV: listener, held */
+	atomic_t		tfo_qlen;	/* listener: Fast Open children in SYN_RECV */
+	u32			tfo_max_qlen;	/* listener: TCP_FASTOPEN, 0 = off */
+	u32			tfo_data_end;	/* active: end of the data sent in the SYN */
+	bool			tfo_connect;	/* TCP_FASTOPEN_CONNECT */
+	bool			tfo_no_cookie;	/* TCP_FASTOPEN_NO_COOKIE */
+	bool			tfo_want_cookie; /* the SYN asks for a cookie */
+	bool			syn_fastopen;	/* our SYN carried the option */
+	bool			syn_fastopen_exp; /* ... in the experimental format */
+	bool			syn_data;	/* our SYN carried data */
+	bool			syn_data_acked;	/* data in the SYN was acknowledged / accepted */
 
 	/* why the next state change happens, for events (atcp_set_cause) */
 	u8			ev_cause;	/* enum atcp_cause */
@@ -411,6 +432,13 @@ enum atcp_mib_field {
 	ATCP_MIB_RCVPRUNED,	/* reclaim ran but the segment still did not fit */
 	ATCP_MIB_OFODROP,	/* out-of-order segments dropped for lack of memory */
 	ATCP_MIB_SACKRENEGING,	/* sender: the peer dropped data it had SACKed */
+	ATCP_MIB_TFOACTIVE,	/* SYN data acknowledged by the SYN-ACK */
+	ATCP_MIB_TFOACTIVEFAIL,	/* SYN data not acknowledged: sent again */
+	ATCP_MIB_TFOPASSIVE,	/* children made from a SYN (valid cookie or none needed) */
+	ATCP_MIB_TFOPASSIVEFAIL,	/* invalid cookie, or the child could not be made */
+	ATCP_MIB_TFOLISTENOVERFLOW,	/* Fast Open queue full: three-way handshake */
+	ATCP_MIB_TFOCOOKIEREQD,	/* SYNs asking for a cookie */
+	ATCP_MIB_TFOPASSIVEALTKEY,	/* cookies valid under the backup key */
 	ATCP_MIB_MAX,
 };
 
@@ -451,9 +479,12 @@ struct atcp_net {
 	int			invalid_ratelimit_ms;	/* ACKs to bad segments, per connection */
 	int			notsent_lowat;	/* unsent bytes a writer may queue */
 	int			congestion_control;	/* index, see atcp_cong.c */
+	int			fastopen;	/* ATCP_TFO_* bits, as net.ipv4.tcp_fastopen */
 	int			rmem[3];	/* min, default, max receive buffer */
 	int			wmem[3];	/* min, default, max send buffer */
 	struct ctl_table_header	*sysctl_hdr;
+	spinlock_t		tfo_lock;	/* tfo_keys */
+	struct atcp_tfo_keys	tfo_keys;	/* net.atcp.fastopen_key */
 
 	struct sock		*ctl_sk;	/* raw socket for RST/ACK replies */
 	struct atcp_mib __percpu *mib;
@@ -597,6 +628,9 @@ u32 atcp_pipe(const struct atcp_sock *as);
 int atcp_write_xmit(struct sock *sk, int push);
 void atcp_push_pending(struct sock *sk, int push);
 int atcp_send_syn(struct sock *sk);
+int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_t gfp);
+struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, gfp_t gfp);
+void atcp_queue_skb(struct sock *sk, struct sk_buff *skb);
 int atcp_send_synack_sock(struct sock *sk);
 void atcp_send_ack(struct sock *sk);
 void atcp_send_fin(struct sock *sk);
@@ -609,6 +643,8 @@ u32 atcp_size_goal(struct sock *sk);
 void atcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk);
 void atcp_send_req_ack(struct atcp_request *req, const struct sock *lsk);
+int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
+			     const struct atcp_tfo_cookie *tfo);
 void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw);
 void atcp_schedule_ack(struct sock *sk, u32 segs);
 u32 atcp_select_window(struct sock *sk);
@@ -651,6 +687,10 @@ u32 atcp_rto_max(const struct sock *sk);
 
 /* atcp_minisocks.c */
 int atcp_listener_rcv(struct sock *sk, struct sk_buff *skb);
+void atcp_req_init(struct atcp_request *req, struct sock *lsk, struct sk_buff *skb,
+		   const struct atcp_opts *opts);
+struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req,
+			       struct sk_buff *skb);
 void atcp_listen_stop(struct sock *sk);
 void atcp_time_wait(struct sock *sk);
 int atcp_tw_rcv(struct atcp_tw *tw, struct sk_buff *skb);

@@ -30,6 +30,8 @@ bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts)
 	opts->mss = 0;
 	opts->wscale_ok = false;
 	opts->sack_ok = false;
+	opts->tfo.len = -1;
+	opts->tfo.exp = false;
 	while (len > 0) {
 		u8 kind = *ptr, size;
 
@@ -66,6 +68,14 @@ bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts)
 				opts->tsval = get_unaligned_be32(ptr + 2);
 				opts->tsecr = get_unaligned_be32(ptr + 6);
 			}
+			break;
+		case ATCPOPT_FASTOPEN:
+			atcp_fastopen_parse_option(ptr, size, th->syn, opts);
+			break;
+		case ATCPOPT_EXP:
+			if (size >= ATCPOLEN_EXP_FASTOPEN_BASE &&
+			    get_unaligned_be16(ptr + 2) == ATCPOPT_FASTOPEN_MAGIC)
+				atcp_fastopen_parse_option(ptr, size, th->syn, opts);
 			break;
 		case ATCPOPT_SACK:
 			if (size >= 10 && (size - 2) % 8 == 0 && !th->syn) {
@@ -506,7 +516,7 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	if (cb->flags & ATCPHDR_ACK) {
 		if (!atcp_seq_after(cb->ack_seq, as->iss) ||
-		    atcp_seq_after(cb->ack_seq, as->snd_nxt)) {
+		    atcp_seq_after(cb->ack_seq, atcp_fastopen_synsent_ack_limit(sk))) {
 			atcp_send_reset_reply(sock_net(sk), skb);
 			goto discard;
 		}
@@ -542,11 +552,14 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	as->rcv_tstamp = jiffies;
 
 	if (cb->flags & ATCPHDR_ACK) {
+		atcp_fastopen_synack_pre(sk, skb);
 		atcp_ack(sk, skb, &opts);
 		as->rcv_wup = as->rcv_nxt;
 		atcp_set_state(sk, TCP_ESTABLISHED);
 		as->quickack = ATCP_QUICKACK_SEGS;
-		atcp_send_ack(sk);
+		/* Fast Open data the SYN-ACK missed goes again, with this ACK */
+		if (!atcp_fastopen_synack(sk, &opts))
+			atcp_send_ack(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);

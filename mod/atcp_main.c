@@ -70,6 +70,7 @@ void atcp_set_state(struct sock *sk, int state)
 	if (old == state)
 		return;
 	atcp_nl_state_change(sk, old, state);
+	atcp_fastopen_state_change(sk, old, state);
 	if (state == TCP_ESTABLISHED && old == TCP_SYN_SENT)
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_ACTIVEOPENS);
 	if (state == TCP_CLOSE) {
@@ -94,6 +95,7 @@ static void atcp_purge_queues(struct sock *sk)
 /* Free an orphaned socket that reached CLOSE; drops the socket's own reference. */
 void atcp_destroy_sock(struct sock *sk)
 {
+	atcp_fastopen_destroy(sk);
 	atcp_clear_timers(sk);
 	atcp_unhash(sk);
 	if (atcp_sk(sk)->bind.bound)
@@ -152,6 +154,7 @@ static int atcp_init_sock(struct sock *sk)
 /* proto.destroy: only reached through sk_common_release() on failed creation */
 static void atcp_destroy_proto(struct sock *sk)
 {
+	atcp_fastopen_destroy(sk);
 	atcp_clear_timers(sk);
 	atcp_purge_queues(sk);
 	sk_mem_reclaim_final(sk);
@@ -223,6 +226,7 @@ static int __net_init atcp_net_init(struct net *net)
 
 	an->net = net;
 	atcp_params_init(an);
+	atcp_fastopen_net_init(an);
 	atomic_set(&an->tw_count, 0);
 	err = atcp_tables_init(an);
 	if (err)
@@ -261,6 +265,7 @@ static void __net_exit atcp_net_exit(struct net *net)
 	an->dying = true;
 	atcp_proc_exit(net);
 	atcp_tw_flush(an);
+	atcp_fastopen_net_exit(an);
 	atcp_sysctl_exit(an);
 	inet_ctl_sock_destroy(an->ctl_sk);
 	free_percpu(an->mib);
@@ -338,6 +343,7 @@ static void __exit atcp_exit(void)
 	atcp_offload_exit();
 	unregister_pernet_subsys(&atcp_net_ops);
 	rcu_barrier();
+	atcp_fastopen_exit();
 	proto_unregister(&atcp_prot);
 	percpu_counter_destroy(&atcp_sockets_allocated);
 }

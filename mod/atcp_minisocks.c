@@ -95,8 +95,8 @@ static bool atcp_req_table_full(const struct sock *lsk)
 }
 
 /* Fill @req from a SYN and our settings (listener locked). */
-static void atcp_req_init(struct atcp_request *req, struct sock *lsk, struct sk_buff *skb,
-			  const struct atcp_opts *opts)
+void atcp_req_init(struct atcp_request *req, struct sock *lsk, struct sk_buff *skb,
+		   const struct atcp_opts *opts)
 {
 	struct atcp_net *an = atcp_sk_net(lsk);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -146,6 +146,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	struct atcp_net *an = atcp_sk_net(lsk);
 	struct atcp_sock *las = atcp_sk(lsk);
 	int cookies = READ_ONCE(an->syncookies);
+	struct atcp_tfo_cookie tfo;
 	struct atcp_opts opts;
 	struct atcp_request *req;
 
@@ -163,6 +164,9 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 		atcp_send_cookie(lsk, skb, &opts);
 		goto consumed;
 	}
+	/* Fast Open: a valid cookie makes the child now */
+	if (atcp_fastopen_conn_request(lsk, skb, &opts, &tfo))
+		return;
 
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
@@ -181,7 +185,7 @@ static void atcp_conn_request(struct sock *lsk, struct sk_buff *skb)
 	atcp_nl_req_event(req, TCP_LISTEN, TCP_SYN_RECV, ATCP_CAUSE_SEGMENT,
 			  ATCP_SKB_CB(skb)->flags);
 	mod_timer(&req->timer, jiffies + atcp_req_timeout(lsk, req->retries));
-	atcp_send_synack_req(req, lsk);
+	atcp_send_synack_req_tfo(req, lsk, &tfo);
 	goto consumed;
 drop:
 	ATCP_INC_STATS(an, ATCP_MIB_LISTENDROPS);
@@ -190,8 +194,8 @@ consumed:
 }
 
 /* Build the connected socket for a completed handshake (listener locked). */
-static struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req,
-				      struct sk_buff *skb)
+struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req,
+			       struct sk_buff *skb)
 {
 	struct inet_sock *linet = inet_sk(lsk);
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);

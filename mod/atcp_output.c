@@ -116,6 +116,8 @@ static unsigned int atcp_write_options(__be32 *ptr, const struct atcp_optspec *o
 			*ptr++ = htonl(o->sacks[i].end);
 		}
 	}
+	if (o->tfo)
+		ptr += atcp_fastopen_write_option(ptr, o->tfo) / 4;
 	return (ptr - start) * 4;
 }
 
@@ -221,7 +223,7 @@ static void atcp_set_gso(const struct atcp_sock *as, struct sk_buff *skb, u32 le
  * context with the socket locked.  The original of a cloned skb stays on the
  * write queue for retransmission.
  */
-static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_t gfp)
+int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_t gfp)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
@@ -251,6 +253,7 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 		o.wscale_ok = as->wscale_ok;
 		o.wscale = as->rcv_wscale;
 		o.sack_perm = as->sack_ok;
+		o.tfo = as->tfo_syn_opt;	/* only while atcp_fastopen.c sends a SYN */
 	}
 	if (as->ts_ok) {
 		o.ts = true;
@@ -306,7 +309,7 @@ static int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_i
 	return net_xmit_eval(err);
 }
 
-static struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
+struct sk_buff *atcp_alloc_ctrl_skb(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(ATCP_MAX_HEADER, gfp);
 
@@ -342,7 +345,7 @@ void atcp_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /* Add a sequence-consuming skb (SYN, data, FIN) to the tail of the write queue. */
-static void atcp_queue_skb(struct sock *sk, struct sk_buff *skb)
+void atcp_queue_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 
@@ -489,7 +492,8 @@ static bool atcp_hold_partial(struct sock *sk, struct sk_buff *skb, int push)
 		return false;
 	if (as->cork || push == ATCP_PUSH_MORE)
 		return true;
-	return !as->nodelay && as->packets_out;
+	/* a Fast Open child's SYN-ACK in flight is not data Nagle waits for */
+	return !as->nodelay && as->packets_out > (sk->sk_state == TCP_SYN_RECV);
 }
 
 /* RFC 5681 4.1: after an idle period longer than the RTO, restart from IW. */
@@ -642,8 +646,9 @@ int atcp_write_xmit(struct sock *sk, int push)
 /* Push queued data if the connection can carry it. */
 void atcp_push_pending(struct sock *sk, int push)
 {
-	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
-				   TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK))
+	if (((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				    TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)) ||
+	    atcp_fastopen_passive(sk))
 		atcp_write_xmit(sk, push);
 }
 
@@ -973,6 +978,13 @@ void atcp_send_reset_reply(struct net *net, struct sk_buff *in)
 
 int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 {
+	return atcp_send_synack_req_tfo(req, lsk, NULL);
+}
+
+/* ... with a Fast Open cookie for the client (@tfo, NULL or len < 0: none) */
+int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
+			     const struct atcp_tfo_cookie *tfo)
+{
 	struct atcp_reply r = {
 		.saddr = req->ent.laddr, .daddr = req->ent.raddr,
 		.sport = req->ent.lport, .dport = req->ent.rport,
@@ -987,6 +999,7 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 			.sack_perm = req->sack_ok, .ts = req->ts_ok,
 			.tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off,
 			.tsecr = req->ts_recent,
+			.tfo = tfo && tfo->len >= 0 ? tfo : NULL,
 		},
 	};
 

@@ -198,6 +198,13 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_RCVPRUNED]		= "RcvPruned",
 	[ATCP_MIB_OFODROP]		= "OfoDrop",
 	[ATCP_MIB_SACKRENEGING]		= "SACKReneging",
+	[ATCP_MIB_TFOACTIVE]		= "TCPFastOpenActive",
+	[ATCP_MIB_TFOACTIVEFAIL]	= "TCPFastOpenActiveFail",
+	[ATCP_MIB_TFOPASSIVE]		= "TCPFastOpenPassive",
+	[ATCP_MIB_TFOPASSIVEFAIL]	= "TCPFastOpenPassiveFail",
+	[ATCP_MIB_TFOLISTENOVERFLOW]	= "TCPFastOpenListenOverflow",
+	[ATCP_MIB_TFOCOOKIEREQD]	= "TCPFastOpenCookieReqd",
+	[ATCP_MIB_TFOPASSIVEALTKEY]	= "TCPFastOpenPassiveAltKey",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)

@@ -113,7 +113,10 @@ int atcp_connect(struct sock *sk, ATCP_SOCKADDR *uaddr, int addr_len)
 		as->ts_recent_stamp = heir.ts_recent_stamp;
 	}
 	atcp_set_state(sk, TCP_SYN_SENT);
-	err = atcp_send_syn(sk);
+	/* TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for the first write */
+	if (atcp_fastopen_defer_connect(sk))
+		return 0;
+	err = atcp_fastopen_connect(sk);
 	if (err) {
 		atcp_set_state(sk, TCP_CLOSE);
 		inet->inet_dport = 0;
@@ -149,6 +152,7 @@ int atcp_disconnect(struct sock *sk, int flags)
 		inet_reset_saddr(sk);
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
+	atcp_set_defer_connect(sk, 0);
 	atcp_reset_connection_state(sk);
 	sk_dst_reset(sk);
 	sk_error_report(sk);
@@ -236,6 +240,7 @@ static int atcp_listen(struct socket *sock, int backlog)
 		} else if (atcp_listen_conflict(sk)) {
 			goto out;
 		}
+		atcp_fastopen_listen(sk, backlog);
 		atcp_set_state(sk, TCP_LISTEN);
 		atcp_lhash_insert(sk);
 	}
@@ -436,13 +441,23 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct atcp_sock *as = atcp_sk(sk);
 	int flags = msg->msg_flags;
+	int copied = 0, copied_syn = 0;
 	struct sk_buff *zc_skb = NULL;
 	bool zc_newseg = true;
 	long timeo;
-	int copied = 0;
 	int err;
 
 	lock_sock(sk);
+	if ((flags & MSG_FASTOPEN) || atcp_defer_connect(sk)) {
+		/* Fast Open: connect with (some of) the data in the SYN */
+		err = atcp_fastopen_sendmsg(sk, msg, size, &copied_syn);
+		if (err == -EINPROGRESS && copied_syn > 0) {
+			release_sock(sk);
+			return copied_syn;
+		}
+		if (err)
+			goto out_err;
+	}
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if ((flags & MSG_ZEROCOPY) && size && sock_flag(sk, SOCK_ZEROCOPY)) {
 		zc_skb = atcp_zc_alloc(sk);
@@ -451,7 +466,8 @@ int atcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto out_err;
 		}
 	}
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+	    !atcp_fastopen_passive(sk)) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto out_err;
@@ -577,14 +593,15 @@ wait_for_space:
 		atcp_push_write(sk, flags);
 	atcp_zc_commit(sk, zc_skb, copied);
 	release_sock(sk);
-	return copied;
+	return copied + copied_syn;
 
 do_error:
-	if (copied) {
-		atcp_push_write(sk, flags);
+	if (copied + copied_syn) {
+		if (copied)
+			atcp_push_write(sk, flags);
 		atcp_zc_commit(sk, zc_skb, copied);
 		release_sock(sk);
-		return copied;
+		return copied + copied_syn;
 	}
 out_err:
 	atcp_zc_commit(sk, zc_skb, 0);
@@ -792,7 +809,7 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock, poll_table *wa
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
-	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+	if ((state != TCP_SYN_SENT && state != TCP_SYN_RECV) || atcp_fastopen_passive(sk)) {
 		if (atcp_readable(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (shutdown & SEND_SHUTDOWN) {
@@ -809,6 +826,9 @@ static __poll_t atcp_poll(struct file *file, struct socket *sock, poll_table *wa
 			if (atcp_stream_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
+	} else if (state == TCP_SYN_SENT && atcp_defer_connect(sk)) {
+		/* TCP_FASTOPEN_CONNECT: the first write sends the SYN */
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 	/* an error is reported after the state change that caused it */
 	smp_rmb();
@@ -913,6 +933,8 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (ai.options & ATCPI_OPT_SACK)
 		ti->tcpi_options |= TCPI_OPT_SACK;
+	if (as->syn_data_acked)
+		ti->tcpi_options |= TCPI_OPT_SYN_DATA;
 	if (ai.options & ATCPI_OPT_WSCALE) {
 		ti->tcpi_options |= TCPI_OPT_WSCALE;
 		ti->tcpi_snd_wscale = ai.snd_wscale;
@@ -973,6 +995,12 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		release_sock(sk);
 		return err;
 	}
+	if (optname == ATCP_FASTOPEN_KEY) {
+		lock_sock(sk);
+		err = atcp_fastopen_setsockopt(sk, optname, optval, optlen, 0);
+		release_sock(sk);
+		return err;
+	}
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -1017,6 +1045,12 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		else
 			as->keepalive_probes = val;
 		break;
+	case ATCP_SYNCNT:
+		if (val < 1 || val > ATCP_MAX_SYNCNT)
+			err = -EINVAL;
+		else
+			as->syn_retries = val;
+		break;
 	case ATCP_USER_TIMEOUT:
 		if (val < 0)
 			err = -EINVAL;
@@ -1042,7 +1076,7 @@ int atcp_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		sk->sk_write_space(sk);
 		break;
 	default:
-		err = -ENOPROTOOPT;
+		err = atcp_fastopen_setsockopt(sk, optname, optval, optlen, val);
 	}
 	release_sock(sk);
 	return err;
@@ -1116,6 +1150,9 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 	case ATCP_KEEPCNT:
 		val = as->keepalive_probes ? : READ_ONCE(an->keepalive_probes);
 		break;
+	case ATCP_SYNCNT:
+		val = as->syn_retries ? : READ_ONCE(an->syn_retries);
+		break;
 	case ATCP_USER_TIMEOUT:
 		val = as->user_timeout_ms;
 		break;
@@ -1132,7 +1169,7 @@ int atcp_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 		/* NewReno and CUBIC export no state, as Linux's reno and cubic */
 		return atcp_copy_out(NULL, 0, optval, optlen, len);
 	default:
-		return -ENOPROTOOPT;
+		return atcp_fastopen_getsockopt(sk, optname, optval, optlen, len);
 	}
 	return atcp_copy_out(&val, sizeof(int), optval, optlen, len);
 }

@@ -46,6 +46,8 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(invalid_ratelimit_ms, 0, ATCP_HOUR_MS,	500),
 	/* as net.ipv4.tcp_notsent_lowat; INT_MAX (Linux: UINT_MAX): no limit */
 	ATCP_PARAM(notsent_lowat,	1, INT_MAX,		INT_MAX),
+	/* as net.ipv4.tcp_fastopen: a mask of ATCP_TFO_* bits, others kept and ignored */
+	ATCP_PARAM(fastopen,		0, INT_MAX,		ATCP_TFO_CLIENT),
 };
 
 const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);
@@ -243,6 +245,8 @@ const struct atcp_text_param atcp_text_params[] = {
 	{ "wmem", 0644, sizeof(int) * 3, atcp_proc_buf_triple, atcp_text_data_wmem, false },
 	/* global like tcp_mem: only the initial namespace sees it */
 	{ "mem", 0644, sizeof(atcp_sysctl_mem), atcp_proc_mem, atcp_text_data_none, true },
+	/* as net.ipv4.tcp_fastopen_key: "primary[,backup]", root only */
+	{ "fastopen_key", 0600, 2 * 36 + 2, atcp_proc_fastopen_key, atcp_text_data_an, false },
 };
 
 const unsigned int atcp_ntext_params = ARRAY_SIZE(atcp_text_params);

@@ -184,7 +184,7 @@ static bool atcp_write_timeout(struct sock *sk)
 	int limit;
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		limit = READ_ONCE(an->syn_retries);
+		limit = as->syn_retries ? : READ_ONCE(an->syn_retries);
 		base_ms = READ_ONCE(an->rto_initial_ms);
 		expired = as->retransmits >= limit;
 	} else {

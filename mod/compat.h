@@ -65,6 +65,15 @@
 #define atcp_ip_recverr(sk)	(inet_sk(sk)->recverr)
 #endif
 
+/* inet_sock's defer_connect (TCP_FASTOPEN_CONNECT) became a flag bit in 6.6. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define atcp_defer_connect(sk)		inet_test_bit(DEFER_CONNECT, sk)
+#define atcp_set_defer_connect(sk, v)	inet_assign_bit(DEFER_CONNECT, sk, v)
+#else
+#define atcp_defer_connect(sk)		(inet_sk(sk)->defer_connect)
+#define atcp_set_defer_connect(sk, v)	(inet_sk(sk)->defer_connect = (v))
+#endif
+
 /* Sysctl tables carry their size from 6.6 on. */
 static inline struct ctl_table_header *
 atcp_register_net_sysctl(struct net *net, const char *path,

@@ -510,6 +510,12 @@ TEST_F(api, int_options)
 		EXPECT_EQ(EINVAL, set_err(fd, lvl, TCP_KEEPCNT, 0));
 		EXPECT_EQ(EINVAL, set_err(fd, lvl, TCP_KEEPCNT, 128));
 		EXPECT_EQ(0, set_err(fd, lvl, TCP_KEEPCNT, 127));
+		/* TCP_SYNCNT: 1..127 SYN retransmissions */
+		EXPECT_EQ(0, set_err(fd, lvl, TCP_SYNCNT, 3));
+		EXPECT_EQ(3, get_int(fd, lvl, TCP_SYNCNT));
+		EXPECT_EQ(EINVAL, set_err(fd, lvl, TCP_SYNCNT, 0));
+		EXPECT_EQ(EINVAL, set_err(fd, lvl, TCP_SYNCNT, 128));
+		EXPECT_EQ(3, get_int(fd, lvl, TCP_SYNCNT));
 		EXPECT_EQ(EINVAL, set_err(fd, lvl, TCP_USER_TIMEOUT, -1));
 		/* a failed set leaves the old value */
 		EXPECT_EQ(32767, get_int(fd, lvl, TCP_KEEPIDLE));

@@ -37,11 +37,16 @@ enum atcp_state {
 #define ATCP_KEEPIDLE		4	/* int: seconds idle before keepalive */
 #define ATCP_KEEPINTVL		5	/* int: seconds between keepalive probes */
 #define ATCP_KEEPCNT		6	/* int: probes before giving up */
+#define ATCP_SYNCNT		7	/* int: SYN retransmissions before giving up */
 #define ATCP_INFO		11	/* struct atcp_info, read only */
 #define ATCP_CONGESTION		13	/* char[ATCP_CA_NAME_MAX] */
 #define ATCP_USER_TIMEOUT	18	/* unsigned int: ms of unacked data */
+#define ATCP_FASTOPEN		23	/* int: listener's Fast Open queue length (RFC 7413) */
 #define ATCP_NOTSENT_LOWAT	25	/* int: unsent bytes before poll says not writable */
 #define ATCP_CC_INFO		26	/* congestion-control state, read only (empty) */
+#define ATCP_FASTOPEN_CONNECT	30	/* int: connect() defers the SYN to the first write */
+#define ATCP_FASTOPEN_KEY	33	/* 16 or 32 bytes: the listener's cookie key(s) */
+#define ATCP_FASTOPEN_NO_COOKIE	34	/* int: Fast Open without a cookie */
 #define ATCP_INQ		36	/* int: 1 = TCP_CM_INQ cmsg with each recvmsg() */
 #define ATCP_CM_INQ		ATCP_INQ	/* its cmsg type (cmsg level SOL_TCP) */
 /*
@@ -224,6 +229,13 @@ enum atcp_stat_id {
 	ATCP_STAT_RCVPRUNED,		/* reclaim ran, the segment still did not fit */
 	ATCP_STAT_OFODROP,		/* out-of-order segments dropped: no memory */
 	ATCP_STAT_SACKRENEGING,		/* the peer dropped data it had SACKed */
+	ATCP_STAT_TFOACTIVE,		/* Fast Open: our SYN data acknowledged */
+	ATCP_STAT_TFOACTIVEFAIL,	/* Fast Open: our SYN data not acknowledged */
+	ATCP_STAT_TFOPASSIVE,		/* Fast Open: children made from a SYN */
+	ATCP_STAT_TFOPASSIVEFAIL,	/* Fast Open: invalid cookie, or no child */
+	ATCP_STAT_TFOLISTENOVERFLOW,	/* Fast Open: the listener's queue was full */
+	ATCP_STAT_TFOCOOKIEREQD,	/* Fast Open: SYNs asking for a cookie */
+	ATCP_STAT_TFOPASSIVEALTKEY,	/* Fast Open: cookies of the backup key */
 	__ATCP_STAT_MAX,
 };
 
