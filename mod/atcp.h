@@ -406,6 +406,10 @@ enum atcp_mib_field {
 	ATCP_MIB_RCVPRUNED,	/* reclaim ran but the segment still did not fit */
 	ATCP_MIB_OFODROP,	/* out-of-order segments dropped for lack of memory */
 	ATCP_MIB_SACKRENEGING,	/* sender: the peer dropped data it had SACKed */
+	ATCP_MIB_NOACKDROP,	/* no ACK bit in a synchronized state or at a request */
+	ATCP_MIB_REQINEXACTDROP,	/* a RST off rcv_nxt, or a new SYN, at a request */
+	ATCP_MIB_SYNSENTDROP,	/* SYN_SENT: neither an answer to our SYN nor a RST for it */
+	ATCP_MIB_AFTERFINDROP,	/* data beyond the peer's FIN */
 	ATCP_MIB_MAX,
 };
 

@@ -373,13 +373,19 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 			atcp_nl_req_event(req, TCP_SYN_RECV, TCP_LISTEN, ATCP_CAUSE_SEGMENT,
 					  cb->flags);
 			atcp_req_unlink(lsk, req);
+		} else {
+			ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_REQINEXACTDROP);
 		}
 		goto drop;
 	}
-	if (cb->flags & ATCPHDR_SYN)
+	if (cb->flags & ATCPHDR_SYN) {
+		ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_REQINEXACTDROP);
 		goto drop;
-	if (!(cb->flags & ATCPHDR_ACK))
+	}
+	if (!(cb->flags & ATCPHDR_ACK)) {
+		ATCP_INC_STATS(atcp_sk_net(lsk), ATCP_MIB_NOACKDROP);
 		goto drop;
+	}
 	if (cb->ack_seq != req->iss + 1) {
 		atcp_send_reset_reply(sock_net(lsk), skb);
 		goto drop;

@@ -198,6 +198,10 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_RCVPRUNED]		= "RcvPruned",
 	[ATCP_MIB_OFODROP]		= "OfoDrop",
 	[ATCP_MIB_SACKRENEGING]		= "SACKReneging",
+	[ATCP_MIB_NOACKDROP]		= "NoAckDrop",
+	[ATCP_MIB_REQINEXACTDROP]	= "ReqInexactDrop",
+	[ATCP_MIB_SYNSENTDROP]		= "SynSentDrop",
+	[ATCP_MIB_AFTERFINDROP]		= "AfterFinDrop",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)
