@@ -439,6 +439,9 @@ enum atcp_mib_field {
 	ATCP_MIB_TFOLISTENOVERFLOW,	/* Fast Open queue full: three-way handshake */
 	ATCP_MIB_TFOCOOKIEREQD,	/* SYNs asking for a cookie */
 	ATCP_MIB_TFOPASSIVEALTKEY,	/* cookies valid under the backup key */
+	ATCP_MIB_NOACKDROP,	/* no ACK bit in a synchronized state or at a request */
+	ATCP_MIB_SYNSENTDROP,	/* SYN_SENT: neither an answer to our SYN nor a RST for it */
+	ATCP_MIB_AFTERFINDROP,	/* data beyond the peer's FIN */
 	ATCP_MIB_MAX,
 };
 

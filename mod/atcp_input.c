@@ -437,6 +437,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
 		/* beyond the peer's FIN (CLOSE_WAIT, CLOSING, LAST_ACK): bogus */
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_AFTERFINDROP);
 		kfree_skb(skb);
 		return;
 	}
@@ -535,10 +536,18 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & ATCPHDR_RST) {
 		if (cb->flags & ATCPHDR_ACK)
 			atcp_reset(sk);
+		else
+			ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_SYNSENTDROP);
 		goto discard;
 	}
-	if (!(cb->flags & ATCPHDR_SYN) || !opts_ok)
+	if (!(cb->flags & ATCPHDR_SYN)) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_SYNSENTDROP);
 		goto discard;
+	}
+	if (!opts_ok) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_INERRS);
+		goto discard;
+	}
 
 	atcp_apply_syn_options(sk, &opts);
 	as->irs = cb->seq;
@@ -627,8 +636,10 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
-	if (!(cb->flags & ATCPHDR_ACK))
+	if (!(cb->flags & ATCPHDR_ACK)) {
+		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_NOACKDROP);
 		goto discard;
+	}
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!atcp_seq_after(cb->ack_seq, as->snd_una) ||

@@ -435,8 +435,10 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 		atcp_req_unlink(lsk, req);
 		goto drop;
 	}
-	if (!(flags & ATCPHDR_ACK))
+	if (!(flags & ATCPHDR_ACK)) {
+		ATCP_INC_STATS(an, ATCP_MIB_NOACKDROP);
 		goto drop;
+	}
 	/* the connection's ts_recent: this ACK's, as it is acceptable */
 	if (req->ts_ok && opts.ts_present && !atcp_seq_after(cb->seq, rcv_nxt))
 		req->ts_recent = opts.tsval;

@@ -439,12 +439,18 @@ int atcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 u32 atcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct atcp_sock *as = atcp_sk(sk);
-	struct skb_shared_info *si = skb_shinfo(skb);
 	u32 before = atcp_skb_pcount(skb), left = len;
+	struct skb_shared_info *si;
 	int i, k = 0;
 
 	if (skb_headlen(skb) || atcp_unshare(skb))
 		return 0;
+	/*
+	 * Only now: unsharing a clone's data gives @skb a fragment array of
+	 * its own; the old one stays with the clone (still in flight, or held
+	 * by a reader on the path) and must not change.
+	 */
+	si = skb_shinfo(skb);
 	for (i = 0; i < si->nr_frags; i++) {
 		skb_frag_t *f = &si->frags[i];
 		u32 size = skb_frag_size(f);

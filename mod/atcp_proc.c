@@ -205,6 +205,9 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_TFOLISTENOVERFLOW]	= "TCPFastOpenListenOverflow",
 	[ATCP_MIB_TFOCOOKIEREQD]	= "TCPFastOpenCookieReqd",
 	[ATCP_MIB_TFOPASSIVEALTKEY]	= "TCPFastOpenPassiveAltKey",
+	[ATCP_MIB_NOACKDROP]		= "NoAckDrop",
+	[ATCP_MIB_SYNSENTDROP]		= "SynSentDrop",
+	[ATCP_MIB_AFTERFINDROP]		= "AfterFinDrop",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)

@@ -1489,21 +1489,34 @@ static inline void raw_drain(int raw)
 /*
  * Wait up to @timeout_ms for a segment from port @sport to port @dport
  * (ANY: any port) whose flags masked with @mask equal @want.  0 if found.
+ * With @ts, the kernel's receive time of the segment (CLOCK_REALTIME, in
+ * ns; @raw needs SO_TIMESTAMPNS, see raw_timestamps()), 0 if none came:
+ * the time it arrived, not the time this process got to look at it.
  */
-static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t want,
-		    struct seen_seg *out, int timeout_ms)
+static inline int raw_wait_ts(int raw, int sport, int dport, uint8_t mask, uint8_t want,
+			      struct seen_seg *out, int timeout_ms, int64_t *ts)
 {
 	long deadline = now_ms() + timeout_ms;
 	uint8_t buf[2048];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+	} cbuf;
 
 	for (;;) {
 		struct iphdr *ip = (struct iphdr *)buf;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = &cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct cmsghdr *cm;
 		struct tcphdr *th;
 		ssize_t n, got;
 		size_t ihl, doff;
 
 		/* MSG_TRUNC: the packet's real length, even when a TSO/GSO one is cut */
-		n = recv(raw, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		n = recvmsg(raw, &mh, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			long left = deadline - now_ms();
 
@@ -1540,8 +1553,40 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 			memcpy(out->hdr, th, doff);
 			out->hdr_len = doff;
 		}
+		if (ts) {
+			*ts = 0;
+			for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+				struct timespec t;
+
+				if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+					continue;
+				memcpy(&t, CMSG_DATA(cm), sizeof(t));
+				*ts = t.tv_sec * 1000000000LL + t.tv_nsec;
+			}
+		}
 		return 0;
 	}
+}
+
+static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t want,
+			   struct seen_seg *out, int timeout_ms)
+{
+	return raw_wait_ts(raw, sport, dport, mask, want, out, timeout_ms, NULL);
+}
+
+/* Kernel receive timestamps on @raw, for raw_wait_ts(). */
+static inline int raw_timestamps(int raw)
+{
+	return set_int(raw, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+}
+
+/* CLOCK_REALTIME in ns, the clock of raw_wait_ts()'s timestamps. */
+static inline int64_t realtime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /*

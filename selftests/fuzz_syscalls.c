@@ -56,6 +56,8 @@ struct worker {
 	struct fuzz_rng r;
 	int pipe[2];
 	uint8_t *buf;
+	pid_t tid;
+	volatile const char *where;	/* the call in progress, for a hang report */
 };
 
 static int nthreads(void)
@@ -242,6 +244,7 @@ static void slot_install(struct worker *w, int fd)
 	if (fd < 0)
 		return;
 	set_io_timeout(fd, 10);
+	w->where = "install: slot write lock";
 	pthread_rwlock_wrlock(&s->lock);
 	old = s->fd;
 	s->fd = fd;
@@ -328,9 +331,17 @@ static void drain_pipe(struct worker *w)
 		;
 }
 
-/* One call on the socket of @s (read-locked by the caller). */
-static void call_on(struct worker *w, int fd)
+/*
+ * One call on the socket of a slot the caller holds read-locked.  Returns a
+ * new descriptor (accept) for the caller to install once it has dropped
+ * that lock, or -1: taking a slot's write lock here could wait for the very
+ * lock held (a thread that picked its own slot never returns, and then
+ * every thread that closes or installs there waits behind it).
+ */
+static int call_on(struct worker *w, int fd)
 {
+	int cfd = -1;
+
 	struct sockaddr_in sa;
 	socklen_t alen;
 	uint8_t val[300];
@@ -339,13 +350,16 @@ static void call_on(struct worker *w, int fd)
 	int level, name, r = frand_n(&w->r, 100);
 
 	if (r < 6) {
+		w->where = "bind";
 		sa = rnd_addr(w);
 		bind(fd, (struct sockaddr *)&sa, rnd_alen(w));
 	} else if (r < 10) {
+		w->where = "listen";
 		static const int backlogs[] = { -1, 0, 1, 4, 128, INT_MAX };
 
 		listen(fd, backlogs[frand_n(&w->r, 6)]);
 	} else if (r < 17) {
+		w->where = "connect";
 		/* blocking (10 ms) or not, as the socket is; AF_UNSPEC disconnects */
 		sa = rnd_addr(w);
 		if (fchance(&w->r, 30))
@@ -353,8 +367,7 @@ static void call_on(struct worker *w, int fd)
 		if (!connect(fd, (struct sockaddr *)&sa, rnd_alen(w)))
 			w->c->connected[w->id]++;
 	} else if (r < 24) {
-		int cfd;
-
+		w->where = "accept";
 		alen = rnd_alen(w);
 		if (fchance(&w->r, 50))
 			cfd = accept4(fd, fchance(&w->r, 80) ? (struct sockaddr *)&sa : NULL,
@@ -365,8 +378,8 @@ static void call_on(struct worker *w, int fd)
 			cfd = accept(fd, (struct sockaddr *)&sa, &alen);
 		if (cfd >= 0)
 			w->c->accepted[w->id]++;
-		slot_install(w, cfd);
 	} else if (r < 38) {
+		w->where = "send";
 		len = rnd_len(w);
 		buf = rnd_buf(w, &len);
 		if (fchance(&w->r, 80)) {
@@ -393,6 +406,7 @@ static void call_on(struct worker *w, int fd)
 			sendmsg(fd, &mh, rnd_flags(w));
 		}
 	} else if (r < 52) {
+		w->where = "recv";
 		len = rnd_len(w);
 		buf = rnd_buf(w, &len);
 		if (fchance(&w->r, 70)) {
@@ -409,8 +423,10 @@ static void call_on(struct worker *w, int fd)
 			recvmsg(fd, &mh, rnd_flags(w));
 		}
 	} else if (r < 56) {
+		w->where = "shutdown";
 		shutdown(fd, fchance(&w->r, 90) ? (int)frand_n(&w->r, 3) : (int)frand(&w->r));
 	} else if (r < 68) {
+		w->where = "setsockopt";
 		socklen_t olen;
 
 		rnd_opt(w, &level, &name);
@@ -425,6 +441,7 @@ static void call_on(struct worker *w, int fd)
 			setsockopt(fd, level, name, fchance(&w->r, 3) ? NULL : val, olen);
 		}
 	} else if (r < 78) {
+		w->where = "getsockopt";
 		socklen_t olen = fchance(&w->r, 80) ? sizeof(val) :
 				 fchance(&w->r, 50) ? frand_n(&w->r, 9) : (socklen_t)-1;
 
@@ -432,6 +449,7 @@ static void call_on(struct worker *w, int fd)
 		getsockopt(fd, level, name, fchance(&w->r, 3) ? NULL : val,
 			   fchance(&w->r, 3) ? NULL : &olen);
 	} else if (r < 84) {
+		w->where = "ioctl";
 		static const unsigned long cmds[] = {
 			FIONREAD, SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK, FIONBIO, SIOCGSTAMP_OLD,
 			SIOCGSTAMPNS_OLD, SIOCGIFNAME, SIOCGIFINDEX, 0x8900, 0x5401, 0,
@@ -444,9 +462,11 @@ static void call_on(struct worker *w, int fd)
 		memcpy(val, &arg, sizeof(arg));
 		ioctl(fd, cmd, fchance(&w->r, 5) ? NULL : val);
 	} else if (r < 88) {
+		w->where = "splice";
 		/* splice both ways through this thread's pipe */
 		len = 1 + frand_n(&w->r, 65536);
 		if (fchance(&w->r, 50)) {
+			w->where = "splice socket->pipe";
 			drain_pipe(w);
 			splice(fd, NULL, w->pipe[1], NULL, len,
 			       SPLICE_F_NONBLOCK | (fchance(&w->r, 50) ? SPLICE_F_MOVE : 0));
@@ -454,6 +474,7 @@ static void call_on(struct worker *w, int fd)
 		} else {
 			ssize_t n = write(w->pipe[1], w->buf, len < 4096 ? len : 4096);
 
+			w->where = "splice pipe->socket";
 			if (n > 0)
 				splice(w->pipe[0], NULL, fd, NULL, n,
 				       (fchance(&w->r, 50) ? SPLICE_F_NONBLOCK : 0) |
@@ -461,18 +482,22 @@ static void call_on(struct worker *w, int fd)
 			drain_pipe(w);
 		}
 	} else if (r < 92) {
+		w->where = "getname";
 		alen = fchance(&w->r, 80) ? sizeof(sa) : frand_n(&w->r, 20);
 		if (fchance(&w->r, 50))
 			getsockname(fd, (struct sockaddr *)&sa, &alen);
 		else
 			getpeername(fd, (struct sockaddr *)&sa, &alen);
 	} else if (r < 95) {
+		w->where = "fcntl";
 		set_nonblock(fd, fchance(&w->r, 50));
 	} else {
+		w->where = "exchange";
 		/* a real exchange: send a little, read what is there */
 		send(fd, w->buf, 1 + frand_n(&w->r, 100), MSG_DONTWAIT | MSG_NOSIGNAL);
 		recv(fd, w->buf, IOBUF, MSG_DONTWAIT);
 	}
+	return cfd;
 }
 
 static void *worker_main(void *arg)
@@ -480,22 +505,30 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct ctx *c = w->c;
 
+	w->tid = gettid();
 	while (!c->stop) {
 		struct slot *s = &c->slots[frand_n(&w->r, NSLOTS)];
 		int r = frand_n(&w->r, 100);
 
 		c->calls[w->id]++;
 		if (r < 8) {
+			w->where = "socket";
 			slot_install(w, new_socket(w));
 		} else if (r < 11) {
+			w->where = "close";
 			do_close(w, s, fchance(&w->r, 50));
 		} else if (r < 15) {
+			w->where = "poll";
 			do_poll(w);
 		} else {
+			int cfd = -1;
+
+			w->where = "slot read lock";
 			pthread_rwlock_rdlock(&s->lock);
 			if (s->fd >= 0)
-				call_on(w, s->fd);
+				cfd = call_on(w, s->fd);
 			pthread_rwlock_unlock(&s->lock);
+			slot_install(w, cfd);
 		}
 	}
 	return NULL;
@@ -514,6 +547,37 @@ static long module_refcnt(void)
 		fclose(f);
 	}
 	return v;
+}
+
+static void print_file(const char *what, const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("#   %s: %s", what, line);
+	fclose(f);
+}
+
+/* A worker did not end: say where each one is, in user space and in the kernel. */
+static void hang_report(struct worker *w, int n)
+{
+	char path[96];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		printf("# worker %d (tid %d): %s\n", i, w[i].tid, w[i].where);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", w[i].tid);
+		print_file("wchan", path);
+		printf("\n");
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", w[i].tid);
+		print_file("syscall", path);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", w[i].tid);
+		print_file("stack", path);
+	}
+	fflush(stdout);
 }
 
 static int count_fds(void)
@@ -575,19 +639,18 @@ PROTO_VARIANTS(sc);
 FIXTURE_SETUP(sc)
 {
 	const char *only = getenv("ATCP_FUZZ_PROTO");
+	pthread_rwlockattr_t ra;
 	int i;
 
-	/*
-	 * Off in a plain make check for now: one run of 2026-12-02 hung in the
-	 * Linux TCP variant (seed 0x761f854e0136e) until the file's timeout.
-	 * ATCP_FUZZ_SYSCALLS=1 (or any ATCP_FUZZ_SECS) runs it.
-	 */
-	if (!getenv("ATCP_FUZZ_SYSCALLS") && !getenv("ATCP_FUZZ_SECS"))
-		SKIP_SETUP("set ATCP_FUZZ_SYSCALLS=1 to run (a hang is being investigated)");
-
 	memset(&self->c, 0, sizeof(self->c));
+	/*
+	 * poll read-locks up to 8 slots, the same one twice at times: readers
+	 * must not queue behind a waiting writer (glibc's default, said here).
+	 */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_READER_NP);
 	for (i = 0; i < NSLOTS; i++) {
-		pthread_rwlock_init(&self->c.slots[i].lock, NULL);
+		pthread_rwlock_init(&self->c.slots[i].lock, &ra);
 		self->c.slots[i].fd = -1;
 	}
 	if (only && *only && strcmp(only, proto_name(variant->proto)))
@@ -640,7 +703,15 @@ TEST_F_TIMEOUT(sc, random_calls, 36000)
 	c->stop = true;
 	for (i = 0; i < n; i++) {
 		/* every call is bounded (10 ms timeouts): the threads end soon */
-		ASSERT_EQ(0, pthread_join(th[i], NULL));
+		struct timespec dl;
+
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += 60;
+		if (pthread_timedjoin_np(th[i], NULL, &dl)) {
+			hang_report(w, n);
+			ASSERT_TRUE(0) TH_LOG("worker %d still in '%s' 60 s after the end",
+					      i, w[i].where);
+		}
 		calls += c->calls[i];
 		created += c->created[i];
 		accepted += c->accepted[i];
