@@ -564,7 +564,8 @@ static int syn_rcvd_complete(struct fz *f)
 	 * The final ACK echoes the SYN-ACK's timestamp, as a client answering
 	 * the SYN-ACK does: the ACKs the request sent to the burst carry later
 	 * ones, and Linux TCP after 6.12 (TSEcrRejected, in 7.2's headers and
-	 * not 6.12's) drops a final ACK whose TSecr no SYN-ACK carried (7.2).
+	 * not 6.12's) drops a final ACK, or a RST, whose TSecr no SYN-ACK
+	 * carried (7.2).
 	 */
 	f->s_tsval = f->s_syn_tsval;
 	fz_send(f, SEG_ACK, f->r0, f->s_isn + 1, 0);
@@ -1368,6 +1369,7 @@ static int fz_kill(struct fz *f)
 		want = ECONNREFUSED;
 		break;
 	case F_SYN_RCVD:
+		f->s_tsval = f->s_syn_tsval;	/* as for the final ACK */
 		fz_send(f, SEG_RST, f->r0, 0, 0);
 		if (!WAIT_UNTIL(proc_count(NS_B, f->proto, TCP_SYN_RECV, LPORT, f->pport) == 0,
 				SOON_MS)) {
