@@ -21,6 +21,9 @@ cleanup() {
 trap cleanup EXIT
 echo "TAP version 13"
 echo "1..3"
+# the alias names 253 (IPPROTO_ATCP): with atcp.ko loaded as another proto=
+# a dump asks for a module of that number, which none is (README)
+PROTO=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
 
 rmmod atcp_diag 2>/dev/null
 if [ "$(modinfo -F alias "$ROOT/mod/atcp_diag.ko")" = net-pf-16-proto-4-type-2-253 ]; then
@@ -29,6 +32,11 @@ else
 	echo "not ok 1 alias net-pf-16-proto-4-type-2-253"
 fi
 
+if [ "$PROTO" != 253 ]; then
+	echo "ok 2 # SKIP atcp.ko loaded with proto=$PROTO: autoloading knows 253 only"
+	echo "ok 3 # SKIP atcp.ko loaded with proto=$PROTO: autoloading knows 253 only"
+	exit 0
+fi
 mkdir -p "$T/upper" "$T/work"
 if mount -t overlay overlay -o "lowerdir=$M,upperdir=$T/upper,workdir=$T/work" "$M" 2>"$T/err"; then
 	mounted=1

@@ -118,6 +118,7 @@ struct fz {
 	bool s_fin_seen, ack_fin;	/* S sent its FIN; P acknowledges it */
 	uint32_t s_fin;			/* sequence number of S's FIN */
 	uint32_t s_ack, s_tsval;	/* last ack and timestamp from S */
+	uint32_t s_syn_tsval;		/* timestamp of S's last SYN(-ACK) */
 	bool s_ack_set;
 	uint8_t s_ws;
 	uint32_t s_win;			/* S's window, scaled */
@@ -222,6 +223,8 @@ static void fz_input(struct fz *f, const uint8_t *buf, ssize_t n)
 		if (o[i] == 8 && o[i + 1] == 10) {
 			memcpy(&f->s_tsval, o + i + 2, 4);
 			f->s_tsval = ntohl(f->s_tsval);
+			if (fl & SEG_SYN)
+				f->s_syn_tsval = f->s_tsval;
 		}
 		if (o[i] == 3 && o[i + 1] == 3 && (fl & SEG_SYN))
 			f->s_ws = o[i + 2] > 14 ? 14 : o[i + 2];
@@ -557,9 +560,20 @@ static int open_passive_syn(struct fz *f)
 /* SYN_RCVD -> ESTABLISHED by P's ACK; S is the accepted socket. */
 static int syn_rcvd_complete(struct fz *f)
 {
+	long long tsecr0 = ns_counter(NS_B, "netstat", "TcpExt", "TSEcrRejected");
+
+	/*
+	 * The final ACK echoes the SYN-ACK's timestamp, as a client answering
+	 * the SYN-ACK does: the ACKs the request sent to the burst carry later
+	 * ones, and Linux TCP after 6.12 (TSEcrRejected, in 7.2's headers and
+	 * not 6.12's) drops a final ACK, or a RST, whose TSecr no SYN-ACK
+	 * carried (7.2).
+	 */
+	f->s_tsval = f->s_syn_tsval;
 	fz_send(f, SEG_ACK, f->r0, f->s_isn + 1, 0);
 	if (poll_fd(f->lfd, POLLIN, SOON_MS) != POLLIN) {
-		fprintf(stderr, "# nothing to accept\n");
+		fprintf(stderr, "# nothing to accept (TSEcrRejected +%lld)\n",
+			ns_counter(NS_B, "netstat", "TcpExt", "TSEcrRejected") - tsecr0);
 		return -1;
 	}
 	f->s = accept(f->lfd, NULL, NULL);
@@ -1392,6 +1406,7 @@ static int fz_kill(struct fz *f)
 		want = ECONNREFUSED;
 		break;
 	case F_SYN_RCVD:
+		f->s_tsval = f->s_syn_tsval;	/* as for the final ACK */
 		fz_send(f, SEG_RST, f->r0, 0, 0);
 		if (!WAIT_UNTIL(proc_count(NS_B, f->proto, TCP_SYN_RECV, LPORT, f->pport) == 0,
 				SOON_MS)) {

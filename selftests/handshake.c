@@ -394,13 +394,18 @@ static void *crr_serve(void *arg)
  * returns, while the server is in accept().  The final ACK and the request
  * may both reach the listener while accept() owns it; the request must
  * still reach the new connection, not wait for a retransmission.  Many
- * short connections (netperf TCP_CRR) without a single retransmission.
+ * short connections (netperf TCP_CRR) without a single retransmission
+ * before the reply: each connection's own count (TCP_INFO) when its reply
+ * has come.  The close that follows is not part of it: a server thread
+ * held off the CPU for an RTO on a loaded VM draws a FIN retransmission
+ * (once on 7.2 for Linux TCP), which the netns counter still shows.
  */
 TEST_F(hs, data_behind_final_ack)
 {
 	enum { CONNS = 1000 };
-	int proto = variant->proto, i, done = 0;
+	int proto = variant->proto, i, done = 0, late = 0;
 	struct crr_server srv = { .served = 0 };
+	struct conn_xinfo x;
 	long long retrans;
 	pthread_t thr;
 	char c = 'r';
@@ -426,14 +431,20 @@ TEST_F(hs, data_behind_final_ack)
 		set_io_timeout(fd, 5000);
 		if (write(fd, &c, 1) == 1 && read(fd, &c, 1) == 1)
 			done++;
+		if (!sock_xinfo(fd, &x) && x.total_retrans) {
+			if (late++ < 5)
+				TH_LOG("connection %d: %llu retransmissions before the reply",
+				       i, x.total_retrans);
+		}
 		close(fd);	/* active close: TIME_WAIT on the client */
 	}
 	shutdown(srv.lfd, SHUT_RDWR);
 	pthread_join(thr, NULL);
 	close(srv.lfd);
 	ASSERT_EQ(CONNS, done);
-	EXPECT_EQ(0, retrans_counter(NS_A, proto) - retrans)
-		TH_LOG("%d connections, %d served", done, srv.served);
+	TH_LOG("%d connections, %d served, %d with a retransmission before the reply, %lld retransmissions in all",
+	       done, srv.served, late, retrans_counter(NS_A, proto) - retrans);
+	EXPECT_EQ(0, late);
 }
 
 /* TCP_MAXSEG set on the listener: the SYN-ACK offers that MSS, the client sends no more */

@@ -21,9 +21,16 @@
  *                  that fills the holes still gets in, and the transfer
  *                  completes byte for byte (an atcp sender forgets the
  *                  SACKs the receiver reneged on: SACKReneging).  Up to
- *                  three transfers until the buffer has run out once.
+ *                  three transfers until the buffer has run out once, the
+ *                  later ones with strict alternation (every other segment
+ *                  10 ms, then 20 ms late: no two queued segments meet):
+ *                  atcp merges neighbours in its out-of-order queue, and on
+ *                  6.12 and 7.2 the random pattern alone left so few
+ *                  separate skbs that its buffer never ran out (2647
+ *                  segments queued out of order, 1653 of them merged).
  *                  ATCP_PRUNE_NETEM="loss 3%" (netem parameters on A's
- *                  veth) and ATCP_PRUNE_BYTES=1M (per transfer) change it.
+ *                  veth, every round) and ATCP_PRUNE_BYTES=1M (per
+ *                  transfer) change it.
  */
 #include <linux/sock_diag.h>
 #include "atcp_lib.h"
@@ -251,31 +258,45 @@ static int conn_open_small(struct conn *c, int proto, int rcvbuf, int mss)
 
 TEST_F_TIMEOUT(prune, small_segments, 300)
 {
-	const char *params = getenv("ATCP_PRUNE_NETEM") ? : "delay 2ms reorder 50% 50%";
+	static const char * const rounds[] = {
+		"delay 2ms reorder 50% 50%",
+		"delay 10ms reorder 100% gap 2",
+		"delay 20ms reorder 100% gap 2",
+	};
+	const char *params = getenv("ATCP_PRUNE_NETEM");
 	size_t len = env_size("ATCP_PRUNE_BYTES", 256 << 10);
-	long long p0, o0, d0, r0, rt0;
+	long long p0, o0, d0, r0, rt0, q0, m0, c0;
 	int proto = variant->proto, round;
 
 	ASSERT_EQ(0, fast_rto(proto, 20));
 	ASSERT_EQ(0, ns_sh(NS_A, "ethtool -K %s tso off gso off >/dev/null 2>&1", DEV_A));
 	ASSERT_EQ(0, conn_open_small(&self->c, proto, 4096, 100));
 	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
-	ASSERT_EQ(0, netem(NS_A, params));
 	p0 = proto_counter(NS_B, proto, "PruneCalled", "PruneCalled");
 	o0 = proto_counter(NS_B, proto, "OfoPruned", "OfoPruned");
 	d0 = proto_counter(NS_B, proto, "OfoDrop", "TCPOFODrop");
 	r0 = proto_counter(NS_A, proto, "SACKReneging", "TCPSACKReneging");
 	rt0 = retrans_counter(NS_A, proto);
+	q0 = proto_counter(NS_B, proto, "OfoQueue", "TCPOFOQueue");
+	m0 = proto_counter(NS_B, proto, "OfoMerge", "TCPOFOMerge");
+	c0 = proto_counter(NS_B, proto, "RcvCoalesce", "TCPRcvCoalesce");
 
 	/* netem is random: up to three transfers until the buffer has run out once */
 	for (round = 0; round < 3; round++) {
+		const char *now = params ? : rounds[round];
+
+		ASSERT_EQ(0, netem(NS_A, now));
 		ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, len, 43 + round, 200000));
 		TH_LOG("%zu bytes in 100-byte segments (%s): PruneCalled +%lld, OfoPruned +%lld, ofo drops +%lld, sender SACK reneging +%lld, retransmissions %lld",
-		       len, params, proto_counter(NS_B, proto, "PruneCalled", "PruneCalled") - p0,
+		       len, now, proto_counter(NS_B, proto, "PruneCalled", "PruneCalled") - p0,
 		       proto_counter(NS_B, proto, "OfoPruned", "OfoPruned") - o0,
 		       proto_counter(NS_B, proto, "OfoDrop", "TCPOFODrop") - d0,
 		       proto_counter(NS_A, proto, "SACKReneging", "TCPSACKReneging") - r0,
 		       retrans_counter(NS_A, proto) - rt0);
+		TH_LOG("receiver: out-of-order queued +%lld, merged +%lld, receive queue coalesced +%lld",
+		       proto_counter(NS_B, proto, "OfoQueue", "TCPOFOQueue") - q0,
+		       proto_counter(NS_B, proto, "OfoMerge", "TCPOFOMerge") - m0,
+		       proto_counter(NS_B, proto, "RcvCoalesce", "TCPRcvCoalesce") - c0);
 		if (proto_counter(NS_B, proto, "PruneCalled", "PruneCalled") > p0)
 			break;
 	}

@@ -23,6 +23,9 @@ ADDR_A=10.23.0.1
 ADDR_B=10.23.0.2
 TMP=$(mktemp -d)
 PLAN=10
+# the protocol number atcp.ko was loaded with (proto=, default 253); the
+# reloads below pass the same $ATCP_MODPARAMS
+export ATCP_PROTO_NR=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
 n=0
 failed=0
 
@@ -90,7 +93,7 @@ make_net() {
 	# A's pure ACKs to port 7001 are lost: connections there stay requests in B
 	tc -n "$NS_A" qdisc add dev veth_a clsact &&
 	tc -n "$NS_A" filter add dev veth_a egress protocol ip prio 1 u32 \
-		match ip protocol 253 0xff match u16 7001 0xffff at 22 \
+		match ip protocol "$ATCP_PROTO_NR" 0xff match u16 7001 0xffff at 22 \
 		match u8 0x10 0xff at 33 action drop
 }
 
@@ -103,7 +106,7 @@ import ctypes, os, socket, sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
-IPPROTO_ATCP = 253
+IPPROTO_ATCP = int(os.environ["ATCP_PROTO_NR"])
 
 def setns(name):
     fd = os.open("/run/netns/" + name, os.O_RDONLY)

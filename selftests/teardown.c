@@ -34,20 +34,41 @@ FIXTURE_TEARDOWN(td)
 #define CONN_COUNT(ns, st) conn_count(&self->c, ns, st)
 
 /*
+ * @fd is in @st right after a call made at @t0 whose answer netem holds
+ * @held_ms; a loaded VM may take longer than that to look (the state is
+ * then past @st: seen once on 6.12), which only a state of the past allows.
+ * Returns whether @st was seen.
+ */
+static bool state_while_held(struct __test_metadata *_metadata, int fd, int st,
+			     long t0, long held_ms)
+{
+	int now = sock_state(fd);
+
+	if (now == st)
+		return true;
+	TH_LOG("%s after %ld ms, not %s: the %ld ms netem delay had passed",
+	       state_name(now), now_ms() - t0, state_name(st), held_ms);
+	EXPECT_LE(held_ms, now_ms() - t0);
+	return false;
+}
+
+/*
  * Active close: FIN_WAIT_1 (netem holds A's FIN 100 ms) -> FIN_WAIT_2 once
  * B acknowledges; B CLOSE_WAIT, then LAST_ACK after its own shutdown (A's
  * ACK is held 100 ms) and CLOSE; A ends in TIME_WAIT.
  */
 TEST_F(td, four_way_close)
 {
+	long t0;
 	char c;
 
 	ASSERT_EQ(0, netem(NS_A, "delay 100ms"));
 	CONNECT();
 
+	t0 = now_ms();
 	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
-	ASSERT_STATE(self->c.cli, TCP_FIN_WAIT1);
-	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT1));
+	if (state_while_held(_metadata, self->c.cli, TCP_FIN_WAIT1, t0, 100))
+		ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT1));
 
 	ASSERT_REACHES(self->c.srv, TCP_CLOSE_WAIT);
 	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));	/* EOF */
@@ -55,9 +76,10 @@ TEST_F(td, four_way_close)
 	ASSERT_REACHES(self->c.cli, TCP_FIN_WAIT2);
 	ASSERT_EQ(1, CONN_COUNT(NS_A, TCP_FIN_WAIT2));
 
+	t0 = now_ms();
 	ASSERT_EQ(0, shutdown(self->c.srv, SHUT_WR));
-	ASSERT_STATE(self->c.srv, TCP_LAST_ACK);
-	ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_LAST_ACK));
+	if (state_while_held(_metadata, self->c.srv, TCP_LAST_ACK, t0, 100))
+		ASSERT_EQ(1, CONN_COUNT(NS_B, TCP_LAST_ACK));
 
 	ASSERT_TRUE(WAIT_UNTIL(CONN_COUNT(NS_A, TCP_TIME_WAIT) == 1, SOON_MS))
 		proc_dump(NS_A, variant->proto);
@@ -205,10 +227,17 @@ TEST_F(td, half_close)
  * An orphaned FIN_WAIT_2 (closed file, the peer never closes) goes away
  * after the FIN timeout: atcp fin_timeout_ms=300, TCP tcp_fin_timeout=1 s.
  * The connection is then unknown to A: B's next segment draws a RST.
+ * Linux TCP (6.1 as 7.2) has a second ending: when the ACK of its FIN is
+ * processed while close() still owns the socket (from the backlog; more
+ * often on 6.12 in the VM), FIN_WAIT_2 waits on the keepalive timer instead
+ * of a timewait entry, and that timer sends a RST as it ends the
+ * connection (tcp_rcv_state_process(), tcp_keepalive_timer()): B is then
+ * reset before it writes.  atcp always takes the first way.
  */
 TEST_F(td, orphan_fin_wait2_timeout)
 {
 	long timeout_ms, t0, elapsed;
+	ssize_t n;
 	char c;
 
 	if (variant->proto == IPPROTO_ATCP) {
@@ -232,10 +261,17 @@ TEST_F(td, orphan_fin_wait2_timeout)
 	TH_LOG("FIN_WAIT_2 lasted %ld ms (timeout %ld)", elapsed, timeout_ms);
 	ASSERT_GE(elapsed, timeout_ms * 9 / 10);
 
-	ASSERT_EQ(1, send(self->c.srv, "x", 1, MSG_NOSIGNAL));
-	ASSERT_TRUE(WAIT_UNTIL(poll_fd(self->c.srv, POLLIN, 0) & POLLERR, SOON_MS));
-	/* a reset in CLOSE_WAIT is reported as EPIPE (as Linux TCP does) */
-	ASSERT_EQ(EPIPE, sock_error(self->c.srv));
+	n = send(self->c.srv, "x", 1, MSG_NOSIGNAL);
+	if (n < 0 && variant->proto == IPPROTO_TCP) {
+		/* reset at the timeout (above): the write sees it */
+		TH_LOG("Linux TCP reset the connection at the FIN_WAIT_2 timeout");
+		ASSERT_EQ(EPIPE, errno);
+	} else {
+		ASSERT_EQ(1, n);
+		ASSERT_TRUE(WAIT_UNTIL(poll_fd(self->c.srv, POLLIN, 0) & POLLERR, SOON_MS));
+		/* a reset in CLOSE_WAIT is reported as EPIPE (as Linux TCP does) */
+		ASSERT_EQ(EPIPE, sock_error(self->c.srv));
+	}
 	ASSERT_STATE(self->c.srv, TCP_CLOSE);
 }
 

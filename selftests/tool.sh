@@ -14,6 +14,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 A=$ROOT/tools/atcp/atcp
 T=$(mktemp -d)
 PORT=7300
+# the loaded module's protocol number (proto=, default 253)
+PROTO=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
 n=0
 loaded_diag=
 cleanup() {
@@ -78,9 +80,9 @@ import socket, subprocess, time, sys
 A = "$A"
 def run(*args):
     return subprocess.run([A] + list(args), capture_output=True, text=True, timeout=10).stdout
-l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, $PROTO)
 l.bind(("127.0.0.1", $PORT)); l.listen(4)
-c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, $PROTO)
 c.connect(("127.0.0.1", $PORT))
 s, _ = l.accept()
 open("$T/ss_all.json", "w").write(run("-j", "ss", "-a", "-i"))
@@ -154,8 +156,8 @@ ok "stat -z -d: deltas over an interval" bash -c \
 ok "stat: increments since the last run, from a history file (like nstat)" bash -c \
 	"'$A' stat -n && [ -s '$T/stat.history' ] && python3 -c \"
 import socket
-l = socket.socket(2, 1, 253); l.bind(('127.0.0.1', $((PORT + 1)))); l.listen(1)
-c = socket.socket(2, 1, 253); c.connect(('127.0.0.1', $((PORT + 1))))
+l = socket.socket(2, 1, $PROTO); l.bind(('127.0.0.1', $((PORT + 1)))); l.listen(1)
+c = socket.socket(2, 1, $PROTO); c.connect(('127.0.0.1', $((PORT + 1))))
 s, _ = l.accept(); c.close(); s.close(); l.close()\" && \
 	 '$A' stat | tee /dev/stderr | grep -q '^AtcpActiveOpens  *1\$' && \
 	 ! '$A' stat | grep -q '^AtcpActiveOpens' && \

@@ -15,16 +15,20 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 A=$ROOT/tools/atcp/atcp
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# the loaded module's protocol number (proto=, default 253)
+export ATCP_PROTO_NR=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
 echo "TAP version 13"
 echo "1..2"
 ip link set lo up
 sysctl -qw net.atcp.msl_ms=100
 
 cat >"$T/walk.py" <<'PY'
-import socket, subprocess, time, errno
+import os, socket, subprocess, time, errno
+
+PROTO = int(os.environ["ATCP_PROTO_NR"])
 
 def sock(port=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if port:
         s.bind(("127.0.0.1", port))
