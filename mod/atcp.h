@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "atcp_fastopen.h"
+#include "atcp_mib.h"
 
 #define ATCP_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + 60 + 64)
 #define ATCP_MIN_MSS		88
@@ -393,63 +394,6 @@ static inline struct atcp_sock *atcp_sk(const struct sock *sk)
 	return (struct atcp_sock *)sk;
 }
 
-/* MIB counters, per netns, per cpu. */
-enum atcp_mib_field {
-	ATCP_MIB_ACTIVEOPENS,
-	ATCP_MIB_PASSIVEOPENS,
-	ATCP_MIB_ATTEMPTFAILS,
-	ATCP_MIB_ESTABRESETS,
-	ATCP_MIB_INSEGS,
-	ATCP_MIB_OUTSEGS,
-	ATCP_MIB_RETRANSSEGS,
-	ATCP_MIB_INERRS,
-	ATCP_MIB_INCSUMERRORS,
-	ATCP_MIB_OUTRSTS,
-	ATCP_MIB_LISTENOVERFLOWS,
-	ATCP_MIB_LISTENDROPS,
-	ATCP_MIB_TIMEWAITS,
-	ATCP_MIB_CHALLENGEACKS,
-	ATCP_MIB_OUTOFWINDOW,
-	ATCP_MIB_BACKLOGDROPS,
-	ATCP_MIB_RCVBUFDROPS,
-	ATCP_MIB_NOSOCKET,
-	ATCP_MIB_PAWSDROPS,
-	ATCP_MIB_OFOQUEUE,	/* segments put in the out-of-order queue */
-	ATCP_MIB_OFOMERGE,	/* of those, appended to the data of a neighbour */
-	ATCP_MIB_GSOOUT,	/* super-segments sent (several MSS in one skb) */
-	ATCP_MIB_GSOIN,		/* skbs received carrying more than one segment */
-	ATCP_MIB_CURRESTAB,	/* gauge (+1/-1), kept by atcp_nl_state_change() */
-	ATCP_MIB_TWOVERFLOW,	/* no TIME_WAIT entry: max_tw_buckets reached */
-	ATCP_MIB_TWRECYCLED,	/* TIME_WAIT entries taken over by connect() */
-	ATCP_MIB_SYNCOOKIESSENT,
-	ATCP_MIB_SYNCOOKIESRECV,
-	ATCP_MIB_SYNCOOKIESFAILED,
-	ATCP_MIB_R1REROUTES,	/* retries1 reached: route looked up again */
-	ATCP_MIB_SACKREORDER,	/* reordering seen through SACK, threshold raised */
-	ATCP_MIB_PRUNECALLED,	/* a segment did not fit: memory reclaim ran */
-	ATCP_MIB_RCVCOALESCE,	/* in-order segments appended to the receive queue's tail */
-	ATCP_MIB_OFOPRUNED,	/* times out-of-order data was freed for room */
-	ATCP_MIB_RCVPRUNED,	/* reclaim ran but the segment still did not fit */
-	ATCP_MIB_OFODROP,	/* out-of-order segments dropped for lack of memory */
-	ATCP_MIB_SACKRENEGING,	/* sender: the peer dropped data it had SACKed */
-	ATCP_MIB_TFOACTIVE,	/* SYN data acknowledged by the SYN-ACK */
-	ATCP_MIB_TFOACTIVEFAIL,	/* SYN data not acknowledged: sent again */
-	ATCP_MIB_TFOPASSIVE,	/* children made from a SYN (valid cookie or none needed) */
-	ATCP_MIB_TFOPASSIVEFAIL,	/* invalid cookie, or the child could not be made */
-	ATCP_MIB_TFOLISTENOVERFLOW,	/* Fast Open queue full: three-way handshake */
-	ATCP_MIB_TFOCOOKIEREQD,	/* SYNs asking for a cookie */
-	ATCP_MIB_TFOPASSIVEALTKEY,	/* cookies valid under the backup key */
-	ATCP_MIB_NOACKDROP,	/* no ACK bit in a synchronized state or at a request */
-	ATCP_MIB_SYNSENTDROP,	/* SYN_SENT: neither an answer to our SYN nor a RST for it */
-	ATCP_MIB_AFTERFINDROP,	/* data beyond the peer's FIN */
-	ATCP_MIB_MAX,
-};
-
-struct atcp_mib {
-	u64 mibs[ATCP_MIB_MAX];
-	u64 edges[ATCP_MAX_STATES][ATCP_MAX_STATES];	/* state diagram [from][to] */
-};
-
 #define ATCP_EHASH_BITS		12
 #define ATCP_LHASH_BITS		6
 #define ATCP_BHASH_BITS		10
@@ -515,8 +459,6 @@ static inline struct atcp_net *atcp_sk_net(const struct sock *sk)
 	return atcp_pernet(sock_net(sk));
 }
 
-#define ATCP_INC_STATS(an, field) this_cpu_inc((an)->mib->mibs[field])
-#define ATCP_ADD_STATS(an, field, n) this_cpu_add((an)->mib->mibs[field], n)
 
 static inline unsigned long atcp_ms_to_jiffies(int ms)
 {
@@ -773,7 +715,6 @@ int atcp_sysctl_init(struct atcp_net *an);
 void atcp_sysctl_exit(struct atcp_net *an);
 
 /* atcp_proc.c */
-extern const char * const atcp_mib_names[ATCP_MIB_MAX];
 int atcp_proc_init(struct net *net);
 void atcp_proc_exit(struct net *net);
 

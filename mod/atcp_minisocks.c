@@ -732,7 +732,7 @@ void atcp_time_wait(struct sock *sk)
 	if (atomic_read(&an->tw_count) < READ_ONCE(an->max_tw_buckets))
 		tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
 	if (!tw) {
-		ATCP_INC_STATS(an, ATCP_MIB_TWOVERFLOW);
+		ATCP_INC_STATS(an, ATCP_MIB_TIMEWAITOVERFLOW);
 		atcp_done(sk);
 		return;
 	}

@@ -33,66 +33,10 @@ static struct genl_family atcp_genl_family;
 static bool atcp_nl_ready;
 
 static const char * const atcp_state_names[ATCP_MAX_STATES] = {
-	[0]			= "UNKNOWN",
-	[TCP_ESTABLISHED]	= "ESTABLISHED",
-	[TCP_SYN_SENT]		= "SYN_SENT",
-	[TCP_SYN_RECV]		= "SYN_RECV",
-	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
-	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
-	[TCP_TIME_WAIT]		= "TIME_WAIT",
-	[TCP_CLOSE]		= "CLOSE",
-	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
-	[TCP_LAST_ACK]		= "LAST_ACK",
-	[TCP_LISTEN]		= "LISTEN",
-	[TCP_CLOSING]		= "CLOSING",
-};
-
-/* Kernel counter -> uapi id; counters missing here go out as ATCP_STAT_UNSPEC. */
-static const u8 atcp_stat_ids[ATCP_MIB_MAX] = {
-	[ATCP_MIB_ACTIVEOPENS]		= ATCP_STAT_ACTIVEOPENS,
-	[ATCP_MIB_PASSIVEOPENS]		= ATCP_STAT_PASSIVEOPENS,
-	[ATCP_MIB_ATTEMPTFAILS]		= ATCP_STAT_ATTEMPTFAILS,
-	[ATCP_MIB_ESTABRESETS]		= ATCP_STAT_ESTABRESETS,
-	[ATCP_MIB_INSEGS]		= ATCP_STAT_INSEGS,
-	[ATCP_MIB_OUTSEGS]		= ATCP_STAT_OUTSEGS,
-	[ATCP_MIB_RETRANSSEGS]		= ATCP_STAT_RETRANSSEGS,
-	[ATCP_MIB_INERRS]		= ATCP_STAT_INERRS,
-	[ATCP_MIB_INCSUMERRORS]		= ATCP_STAT_INCSUMERRORS,
-	[ATCP_MIB_OUTRSTS]		= ATCP_STAT_OUTRSTS,
-	[ATCP_MIB_LISTENOVERFLOWS]	= ATCP_STAT_LISTENOVERFLOWS,
-	[ATCP_MIB_LISTENDROPS]		= ATCP_STAT_LISTENDROPS,
-	[ATCP_MIB_TIMEWAITS]		= ATCP_STAT_TIMEWAITS,
-	[ATCP_MIB_CHALLENGEACKS]	= ATCP_STAT_CHALLENGEACKS,
-	[ATCP_MIB_OUTOFWINDOW]		= ATCP_STAT_OUTOFWINDOW,
-	[ATCP_MIB_BACKLOGDROPS]		= ATCP_STAT_BACKLOGDROPS,
-	[ATCP_MIB_RCVBUFDROPS]		= ATCP_STAT_RCVBUFDROPS,
-	[ATCP_MIB_NOSOCKET]		= ATCP_STAT_NOSOCKET,
-	[ATCP_MIB_PAWSDROPS]		= ATCP_STAT_PAWSDROPS,
-	[ATCP_MIB_OFOQUEUE]		= ATCP_STAT_OFOQUEUE,
-	[ATCP_MIB_OFOMERGE]		= ATCP_STAT_OFOMERGE,
-	[ATCP_MIB_GSOOUT]		= ATCP_STAT_GSOOUT,
-	[ATCP_MIB_GSOIN]		= ATCP_STAT_GSOIN,
-	[ATCP_MIB_CURRESTAB]		= ATCP_STAT_CURRESTAB,
-	[ATCP_MIB_TWOVERFLOW]		= ATCP_STAT_TIMEWAITOVERFLOW,
-	[ATCP_MIB_TWRECYCLED]		= ATCP_STAT_TWRECYCLED,
-	[ATCP_MIB_SYNCOOKIESSENT]	= ATCP_STAT_SYNCOOKIESSENT,
-	[ATCP_MIB_SYNCOOKIESRECV]	= ATCP_STAT_SYNCOOKIESRECV,
-	[ATCP_MIB_SYNCOOKIESFAILED]	= ATCP_STAT_SYNCOOKIESFAILED,
-	[ATCP_MIB_R1REROUTES]		= ATCP_STAT_RETRIES1REROUTES,
-	[ATCP_MIB_SACKREORDER]		= ATCP_STAT_SACKREORDER,
-	[ATCP_MIB_PRUNECALLED]		= ATCP_STAT_PRUNECALLED,
-	[ATCP_MIB_RCVCOALESCE]		= ATCP_STAT_RCVCOALESCE,
-	[ATCP_MIB_OFOPRUNED]		= ATCP_STAT_OFOPRUNED,
-	[ATCP_MIB_RCVPRUNED]		= ATCP_STAT_RCVPRUNED,
-	[ATCP_MIB_OFODROP]		= ATCP_STAT_OFODROP,
-	[ATCP_MIB_SACKRENEGING]		= ATCP_STAT_SACKRENEGING,
-	[ATCP_MIB_TFOACTIVE]		= ATCP_STAT_TFOACTIVE,
-	[ATCP_MIB_TFOACTIVEFAIL]	= ATCP_STAT_TFOACTIVEFAIL,
-	[ATCP_MIB_TFOPASSIVE]		= ATCP_STAT_TFOPASSIVE,
-	[ATCP_MIB_TFOPASSIVEFAIL]	= ATCP_STAT_TFOPASSIVEFAIL,
-	[ATCP_MIB_TFOLISTENOVERFLOW]	= ATCP_STAT_TFOLISTENOVERFLOW,
-	[ATCP_MIB_TFOCOOKIEREQD]	= ATCP_STAT_TFOCOOKIEREQD,
-	[ATCP_MIB_TFOPASSIVEALTKEY]	= ATCP_STAT_TFOPASSIVEALTKEY,
+	"UNKNOWN",	/* 0 */
+#define ATCP_STATE_NAME(id, name, ss_name) name,
+	ATCP_STATE_LIST(ATCP_STATE_NAME)
+#undef ATCP_STATE_NAME
 };
 
 /* ---- state diagram counters and events ---- */
@@ -477,7 +421,7 @@ static size_t atcp_stats_size(void)
 		      nla_total_size_64bit(sizeof(u64));
 
 	return nla_total_size(sizeof(u8)) +
-	       (ATCP_MIB_MAX + 1) * mib + ATCP_MAX_STATES * ATCP_MAX_STATES * edge;
+	       ATCP_MIB_MAX * mib + ATCP_MAX_STATES * ATCP_MAX_STATES * edge;
 }
 
 static int atcp_put_mib(struct sk_buff *skb, u32 id, const char *name, u64 val)
@@ -515,20 +459,15 @@ static int atcp_put_edge(struct sk_buff *skb, int from, int to, u64 count)
 static int atcp_stats_fill(struct sk_buff *msg, struct atcp_net *an,
 			   u64 (*edges)[ATCP_MAX_STATES])
 {
-	u64 sum[ATCP_MIB_MAX] = { };
-	int cpu, i, j;
+	u64 sum[ATCP_MIB_MAX];
+	int i, j;
 
 	if (nla_put_u8(msg, ATCP_A_PROTOCOL, atcp_ipproto))
 		return -EMSGSIZE;
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < ATCP_MIB_MAX; i++)
-			sum[i] += per_cpu_ptr(an->mib, cpu)->mibs[i];
+	atcp_mib_sum(an, sum);
 	for (i = 0; i < ATCP_MIB_MAX; i++)
-		if (atcp_put_mib(msg, atcp_stat_ids[i], atcp_mib_names[i] ? : "?", sum[i]))
+		if (atcp_put_mib(msg, atcp_mib_stat_id(i), atcp_mib_names[i], sum[i]))
 			return -EMSGSIZE;
-	if (atcp_put_mib(msg, ATCP_STAT_CURRTIMEWAIT, "CurrTimeWait",
-			 atomic_read(&an->tw_count)))
-		return -EMSGSIZE;
 
 	atcp_edges_sum(an, edges);
 	for (i = 1; i < ATCP_MAX_STATES; i++)
@@ -627,6 +566,8 @@ int __init atcp_netlink_init(void)
 
 	BUILD_BUG_ON(ARRAY_SIZE(atcp_state_names) != TCP_CLOSING + 1);
 	BUILD_BUG_ON((int)ATCP_ESTABLISHED != TCP_ESTABLISHED || (int)ATCP_CLOSING != TCP_CLOSING);
+	BUILD_BUG_ON((int)ATCP_SYN_RECV != TCP_SYN_RECV || (int)ATCP_CLOSE != TCP_CLOSE);
+	BUILD_BUG_ON(ATCP_MIB_MAX + 1 != __ATCP_STAT_MAX);
 	BUILD_BUG_ON(ATCP_FLAG_FIN != ATCPHDR_FIN || ATCP_FLAG_SYN != ATCPHDR_SYN ||
 		     ATCP_FLAG_RST != ATCPHDR_RST || ATCP_FLAG_PSH != ATCPHDR_PSH ||
 		     ATCP_FLAG_ACK != ATCPHDR_ACK);

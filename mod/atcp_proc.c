@@ -161,72 +161,36 @@ static const struct seq_operations atcp_proc_ops = {
 };
 
 const char * const atcp_mib_names[ATCP_MIB_MAX] = {
-	[ATCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
-	[ATCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
-	[ATCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
-	[ATCP_MIB_ESTABRESETS]		= "EstabResets",
-	[ATCP_MIB_INSEGS]		= "InSegs",
-	[ATCP_MIB_OUTSEGS]		= "OutSegs",
-	[ATCP_MIB_RETRANSSEGS]		= "RetransSegs",
-	[ATCP_MIB_INERRS]		= "InErrs",
-	[ATCP_MIB_INCSUMERRORS]		= "InCsumErrors",
-	[ATCP_MIB_OUTRSTS]		= "OutRsts",
-	[ATCP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
-	[ATCP_MIB_LISTENDROPS]		= "ListenDrops",
-	[ATCP_MIB_TIMEWAITS]		= "TW",
-	[ATCP_MIB_CHALLENGEACKS]	= "ChallengeACK",
-	[ATCP_MIB_OUTOFWINDOW]		= "OutOfWindow",
-	[ATCP_MIB_BACKLOGDROPS]		= "BacklogDrop",
-	[ATCP_MIB_RCVBUFDROPS]		= "RcvbufDrop",
-	[ATCP_MIB_NOSOCKET]		= "NoSocket",
-	[ATCP_MIB_PAWSDROPS]		= "PAWSEstab",
-	[ATCP_MIB_OFOQUEUE]		= "OfoQueue",
-	[ATCP_MIB_OFOMERGE]		= "OfoMerge",
-	[ATCP_MIB_GSOOUT]		= "GsoOutSkbs",
-	[ATCP_MIB_GSOIN]		= "GsoInSkbs",
-	[ATCP_MIB_CURRESTAB]		= "CurrEstab",
-	[ATCP_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
-	[ATCP_MIB_TWRECYCLED]		= "TWRecycled",
-	[ATCP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
-	[ATCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
-	[ATCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
-	[ATCP_MIB_R1REROUTES]		= "Retries1Reroutes",
-	[ATCP_MIB_SACKREORDER]		= "SACKReorder",
-	[ATCP_MIB_PRUNECALLED]		= "PruneCalled",
-	[ATCP_MIB_RCVCOALESCE]		= "RcvCoalesce",
-	[ATCP_MIB_OFOPRUNED]		= "OfoPruned",
-	[ATCP_MIB_RCVPRUNED]		= "RcvPruned",
-	[ATCP_MIB_OFODROP]		= "OfoDrop",
-	[ATCP_MIB_SACKRENEGING]		= "SACKReneging",
-	[ATCP_MIB_TFOACTIVE]		= "TCPFastOpenActive",
-	[ATCP_MIB_TFOACTIVEFAIL]	= "TCPFastOpenActiveFail",
-	[ATCP_MIB_TFOPASSIVE]		= "TCPFastOpenPassive",
-	[ATCP_MIB_TFOPASSIVEFAIL]	= "TCPFastOpenPassiveFail",
-	[ATCP_MIB_TFOLISTENOVERFLOW]	= "TCPFastOpenListenOverflow",
-	[ATCP_MIB_TFOCOOKIEREQD]	= "TCPFastOpenCookieReqd",
-	[ATCP_MIB_TFOPASSIVEALTKEY]	= "TCPFastOpenPassiveAltKey",
-	[ATCP_MIB_NOACKDROP]		= "NoAckDrop",
-	[ATCP_MIB_SYNSENTDROP]		= "SynSentDrop",
-	[ATCP_MIB_AFTERFINDROP]		= "AfterFinDrop",
+#define ATCP_MIB_NAME(id, name) name,
+	ATCP_STAT_LIST(ATCP_MIB_NAME)
+#undef ATCP_MIB_NAME
 };
+
+void atcp_mib_sum(const struct atcp_net *an, u64 sum[ATCP_MIB_MAX])
+{
+	int cpu, i;
+
+	memset(sum, 0, ATCP_MIB_MAX * sizeof(*sum));
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < ATCP_MIB_MAX; i++)
+			sum[i] += per_cpu_ptr(an->mib, cpu)->mibs[i];
+	sum[ATCP_MIB_CURRTIMEWAIT] = atomic_read(&an->tw_count);
+}
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)
 {
 	struct atcp_net *an = atcp_pernet(seq_file_single_net(seq));
-	u64 sum[ATCP_MIB_MAX] = { };
-	int cpu, i;
+	u64 sum[ATCP_MIB_MAX];
+	int i;
 
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < ATCP_MIB_MAX; i++)
-			sum[i] += per_cpu_ptr(an->mib, cpu)->mibs[i];
-
+	atcp_mib_sum(an, sum);
 	seq_puts(seq, "Atcp:");
 	for (i = 0; i < ATCP_MIB_MAX; i++)
 		seq_printf(seq, " %s", atcp_mib_names[i]);
-	seq_puts(seq, " CurrTimeWait\nAtcp:");
+	seq_puts(seq, "\nAtcp:");
 	for (i = 0; i < ATCP_MIB_MAX; i++)
 		seq_printf(seq, " %llu", sum[i]);
-	seq_printf(seq, " %d\n", atomic_read(&an->tw_count));
+	seq_putc(seq, '\n');
 	atcp_nl_snmp_show_edges(seq, an);
 	return 0;
 }

@@ -163,7 +163,7 @@ static void atcp_write_error(struct sock *sk, int err)
  */
 static void atcp_retries1_reached(struct sock *sk)
 {
-	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_R1REROUTES);
+	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRIES1REROUTES);
 	atcp_sk(sk)->r1_rerouted = true;
 	dst_negative_advice(sk);
 	__sk_dst_reset(sk);

@@ -824,19 +824,12 @@ err:
 
 /* ------------------------------------------------------------ state */
 
-static const char *const state_names[] = {
-	[0] = "?",
-	[TCP_ESTABLISHED] = "ESTABLISHED",
-	[TCP_SYN_SENT] = "SYN_SENT",
-	[TCP_SYN_RECV] = "SYN_RECV",
-	[TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[TCP_TIME_WAIT] = "TIME_WAIT",
-	[TCP_CLOSE] = "CLOSE",
-	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_LAST_ACK] = "LAST_ACK",
-	[TCP_LISTEN] = "LISTEN",
-	[TCP_CLOSING] = "CLOSING",
+/* the uapi's state list; its numbers are TCP's */
+static const char *const state_names[ATCP_MAX_STATES] = {
+	"?",	/* 0 */
+#define STATE_NAME(id, name, ss_name) name,
+	ATCP_STATE_LIST(STATE_NAME)
+#undef STATE_NAME
 };
 
 static inline const char *state_name(int st)
@@ -1411,6 +1404,35 @@ static inline int raw_open(int ns, int proto)
 
 	if (fd >= 0)
 		set_nonblock(fd, true);
+	return fd;
+}
+
+/*
+ * Silence @ns's own stack for @proto on @dev: egress lets out only packets
+ * marked @mark (a raw peer's SO_MARK), so that a raw socket plays the peer
+ * and the kernel underneath answers nothing.  Undo: "tc qdisc del dev DEV
+ * clsact".
+ */
+static inline int stack_silence(int ns, const char *dev, int proto, unsigned int mark)
+{
+	return ns_sh(ns, "tc qdisc add dev %1$s clsact && "
+		     "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
+		     "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
+		     "action drop", dev, mark, proto);
+}
+
+/* A raw peer in @ns: stack_silence() and a raw socket marked @mark. */
+static inline int raw_peer_open(int ns, const char *dev, int proto, unsigned int mark)
+{
+	int fd;
+
+	if (stack_silence(ns, dev, proto, mark))
+		return -1;
+	fd = raw_open(ns, proto);
+	if (fd >= 0 && set_int(fd, SOL_SOCKET, SO_MARK, mark)) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 

@@ -71,13 +71,8 @@ static int64_t delta(const struct genl_stats *a, const struct genl_stats *b, uin
 
 static const char *ev_str(const struct atcp_event *e, char *buf, size_t len)
 {
-	static const char *const st[] = { "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV",
-		"FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
-		"LISTEN", "CLOSING" };
-
 	snprintf(buf, len, "kind %d %d->%d %s -> %s cause %d/%#x", e->kind, e->sport, e->dport,
-		 e->old < 12 ? st[e->old] : "?", e->new < 12 ? st[e->new] : "?", e->cause,
-		 e->detail);
+		 state_name(e->old), state_name(e->new), e->cause, e->detail);
 	return buf;
 }
 

@@ -53,34 +53,18 @@ static const char *prog = "atcp";
 /* ------------------------------------------------------------ names */
 
 static const char *const state_names[ATCP_MAX_STATES] = {
-	[0]			= "UNKNOWN",
-	[ATCP_ESTABLISHED]	= "ESTABLISHED",
-	[ATCP_SYN_SENT]		= "SYN_SENT",
-	[ATCP_SYN_RECV]		= "SYN_RECV",
-	[ATCP_FIN_WAIT1]	= "FIN_WAIT1",
-	[ATCP_FIN_WAIT2]	= "FIN_WAIT2",
-	[ATCP_TIME_WAIT]	= "TIME_WAIT",
-	[ATCP_CLOSE]		= "CLOSE",
-	[ATCP_CLOSE_WAIT]	= "CLOSE_WAIT",
-	[ATCP_LAST_ACK]		= "LAST_ACK",
-	[ATCP_LISTEN]		= "LISTEN",
-	[ATCP_CLOSING]		= "CLOSING",
+	"UNKNOWN",	/* 0 */
+#define STATE_NAME(id, name, ss_name) name,
+	ATCP_STATE_LIST(STATE_NAME)
+#undef STATE_NAME
 };
 
 /* ss spells states its own way */
 static const char *const ss_state_names[ATCP_MAX_STATES] = {
-	[0]			= "UNKNOWN",
-	[ATCP_ESTABLISHED]	= "ESTAB",
-	[ATCP_SYN_SENT]		= "SYN-SENT",
-	[ATCP_SYN_RECV]		= "SYN-RECV",
-	[ATCP_FIN_WAIT1]	= "FIN-WAIT-1",
-	[ATCP_FIN_WAIT2]	= "FIN-WAIT-2",
-	[ATCP_TIME_WAIT]	= "TIME-WAIT",
-	[ATCP_CLOSE]		= "UNCONN",
-	[ATCP_CLOSE_WAIT]	= "CLOSE-WAIT",
-	[ATCP_LAST_ACK]		= "LAST-ACK",
-	[ATCP_LISTEN]		= "LISTEN",
-	[ATCP_CLOSING]		= "CLOSING",
+	"UNKNOWN",	/* 0 */
+#define SS_STATE_NAME(id, name, ss_name) ss_name,
+	ATCP_STATE_LIST(SS_STATE_NAME)
+#undef SS_STATE_NAME
 };
 
 static const char *state_name(unsigned int st)

@@ -14,19 +14,29 @@
 #define IPPROTO_ATCP		253	/* RFC 3692 experimental number; the default of atcp.ko proto= */
 #define SOL_ATCP		253	/* setsockopt level, like SOL_TCP == 6 */
 
-/* Connection states; the numbers are TCP's (TCP_ESTABLISHED == 1, ...). */
+/*
+ * Connection states, in number order (the numbers are TCP's: TCP_ESTABLISHED
+ * == 1, ...): X(ID, NAME, SS_NAME) gives ATCP_<ID>, the name /proc and the
+ * netlink API print, and the one ss prints.
+ */
+#define ATCP_STATE_LIST(X)						\
+	X(ESTABLISHED,	"ESTABLISHED",	"ESTAB")			\
+	X(SYN_SENT,	"SYN_SENT",	"SYN-SENT")			\
+	X(SYN_RECV,	"SYN_RECV",	"SYN-RECV")			\
+	X(FIN_WAIT1,	"FIN_WAIT1",	"FIN-WAIT-1")			\
+	X(FIN_WAIT2,	"FIN_WAIT2",	"FIN-WAIT-2")			\
+	X(TIME_WAIT,	"TIME_WAIT",	"TIME-WAIT")			\
+	X(CLOSE,	"CLOSE",	"UNCONN")			\
+	X(CLOSE_WAIT,	"CLOSE_WAIT",	"CLOSE-WAIT")			\
+	X(LAST_ACK,	"LAST_ACK",	"LAST-ACK")			\
+	X(LISTEN,	"LISTEN",	"LISTEN")			\
+	X(CLOSING,	"CLOSING",	"CLOSING")
+
 enum atcp_state {
-	ATCP_ESTABLISHED = 1,
-	ATCP_SYN_SENT,
-	ATCP_SYN_RECV,
-	ATCP_FIN_WAIT1,
-	ATCP_FIN_WAIT2,
-	ATCP_TIME_WAIT,
-	ATCP_CLOSE,
-	ATCP_CLOSE_WAIT,
-	ATCP_LAST_ACK,
-	ATCP_LISTEN,
-	ATCP_CLOSING,
+	ATCP_STATE_UNKNOWN,	/* 0: no state */
+#define ATCP_STATE_ENUM(id, name, ss_name) ATCP_##id,
+	ATCP_STATE_LIST(ATCP_STATE_ENUM)
+#undef ATCP_STATE_ENUM
 	ATCP_MAX_STATES,
 };
 
@@ -186,56 +196,101 @@ enum atcp_edge_attr {
 #define ATCP_A_EDGE_MAX		(__ATCP_A_EDGE_MAX - 1)
 
 /*
- * Counter ids (ATCP_A_MIB_ID); ATCP_A_MIB_NAME carries the column name of
- * /proc/net/atcp_snmp, so tools can show counters newer than this header.
+ * Counters, in id order (ATCP_A_MIB_ID; new ones are appended):
+ * X(ID, NAME) gives ATCP_STAT_<ID> and NAME, the column of
+ * /proc/net/atcp_snmp and ATCP_A_MIB_NAME, so that tools also show
+ * counters newer than the header they were built with.
  */
+#define ATCP_STAT_LIST(X)						\
+	/* SYN_SENT -> ESTABLISHED */					\
+	X(ACTIVEOPENS, "ActiveOpens")					\
+	/* request -> ESTABLISHED */					\
+	X(PASSIVEOPENS, "PassiveOpens")					\
+	/* SYN_SENT failed (RST, timeout) */				\
+	X(ATTEMPTFAILS, "AttemptFails")					\
+	/* RST in ESTABLISHED or CLOSE_WAIT */				\
+	X(ESTABRESETS, "EstabResets")					\
+	X(INSEGS, "InSegs")						\
+	X(OUTSEGS, "OutSegs")						\
+	X(RETRANSSEGS, "RetransSegs")					\
+	X(INERRS, "InErrs")						\
+	X(INCSUMERRORS, "InCsumErrors")					\
+	X(OUTRSTS, "OutRsts")						\
+	X(LISTENOVERFLOWS, "ListenOverflows")				\
+	X(LISTENDROPS, "ListenDrops")					\
+	/* TIME_WAIT entries created */					\
+	X(TIMEWAITS, "TW")						\
+	X(CHALLENGEACKS, "ChallengeACK")				\
+	X(OUTOFWINDOW, "OutOfWindow")					\
+	X(BACKLOGDROPS, "BacklogDrop")					\
+	X(RCVBUFDROPS, "RcvbufDrop")					\
+	X(NOSOCKET, "NoSocket")						\
+	/* segments dropped by PAWS (RFC 7323) */			\
+	X(PAWSDROPS, "PAWSEstab")					\
+	/* gauge: ESTABLISHED + CLOSE_WAIT now */			\
+	X(CURRESTAB, "CurrEstab")					\
+	/* gauge: TIME_WAIT entries now */				\
+	X(CURRTIMEWAIT, "CurrTimeWait")					\
+	/* closed without TIME_WAIT: max_tw_buckets */			\
+	X(TIMEWAITOVERFLOW, "TimeWaitOverflow")				\
+	/* TIME_WAIT entries taken over by connect() */			\
+	X(TWRECYCLED, "TWRecycled")					\
+	/* SYN-ACKs carrying a SYN cookie */				\
+	X(SYNCOOKIESSENT, "SyncookiesSent")				\
+	/* valid cookies: connections made from them */			\
+	X(SYNCOOKIESRECV, "SyncookiesRecv")				\
+	/* ACKs at a listener with an invalid cookie */			\
+	X(SYNCOOKIESFAILED, "SyncookiesFailed")				\
+	/* retries1 timeouts in a row: route redone */			\
+	X(RETRIES1REROUTES, "Retries1Reroutes")				\
+	/* reordering seen, duplicate threshold raised */		\
+	X(SACKREORDER, "SACKReorder")					\
+	/* segments queued out of order */				\
+	X(OFOQUEUE, "OfoQueue")						\
+	/* queued segments coalesced into a neighbour */		\
+	X(OFOMERGE, "OfoMerge")						\
+	/* super-segments sent (GSO, several MSS) */			\
+	X(GSOOUT, "GsoOutSkbs")						\
+	/* skbs received carrying several segments */			\
+	X(GSOIN, "GsoInSkbs")						\
+	/* a segment did not fit: receive memory reclaimed */		\
+	X(PRUNECALLED, "PruneCalled")					\
+	/* in-order data appended to the last skb queued */		\
+	X(RCVCOALESCE, "RcvCoalesce")					\
+	/* times out-of-order data was freed for room */		\
+	X(OFOPRUNED, "OfoPruned")					\
+	/* reclaim ran, the segment still did not fit */		\
+	X(RCVPRUNED, "RcvPruned")					\
+	/* out-of-order segments dropped: no memory */			\
+	X(OFODROP, "OfoDrop")						\
+	/* the peer dropped data it had SACKed */			\
+	X(SACKRENEGING, "SACKReneging")					\
+	/* Fast Open: our SYN data acknowledged */			\
+	X(TFOACTIVE, "TCPFastOpenActive")				\
+	/* Fast Open: our SYN data not acknowledged */			\
+	X(TFOACTIVEFAIL, "TCPFastOpenActiveFail")			\
+	/* Fast Open: children made from a SYN */			\
+	X(TFOPASSIVE, "TCPFastOpenPassive")				\
+	/* Fast Open: invalid cookie, or no child */			\
+	X(TFOPASSIVEFAIL, "TCPFastOpenPassiveFail")			\
+	/* Fast Open: the listener's queue was full */			\
+	X(TFOLISTENOVERFLOW, "TCPFastOpenListenOverflow")		\
+	/* Fast Open: SYNs asking for a cookie */			\
+	X(TFOCOOKIEREQD, "TCPFastOpenCookieReqd")			\
+	/* Fast Open: cookies of the backup key */			\
+	X(TFOPASSIVEALTKEY, "TCPFastOpenPassiveAltKey")			\
+	/* no ACK bit in a synchronized state or at a request */	\
+	X(NOACKDROP, "NoAckDrop")					\
+	/* SYN_SENT: neither an answer to our SYN nor a RST for it */	\
+	X(SYNSENTDROP, "SynSentDrop")					\
+	/* data beyond the peer's FIN */				\
+	X(AFTERFINDROP, "AfterFinDrop")
+
 enum atcp_stat_id {
 	ATCP_STAT_UNSPEC,		/* a counter this header does not know yet */
-	ATCP_STAT_ACTIVEOPENS,		/* SYN_SENT -> ESTABLISHED */
-	ATCP_STAT_PASSIVEOPENS,		/* request -> ESTABLISHED */
-	ATCP_STAT_ATTEMPTFAILS,		/* SYN_SENT failed (RST, timeout) */
-	ATCP_STAT_ESTABRESETS,		/* RST in ESTABLISHED or CLOSE_WAIT */
-	ATCP_STAT_INSEGS,
-	ATCP_STAT_OUTSEGS,
-	ATCP_STAT_RETRANSSEGS,
-	ATCP_STAT_INERRS,
-	ATCP_STAT_INCSUMERRORS,
-	ATCP_STAT_OUTRSTS,
-	ATCP_STAT_LISTENOVERFLOWS,
-	ATCP_STAT_LISTENDROPS,
-	ATCP_STAT_TIMEWAITS,		/* TIME_WAIT entries created */
-	ATCP_STAT_CHALLENGEACKS,
-	ATCP_STAT_OUTOFWINDOW,
-	ATCP_STAT_BACKLOGDROPS,
-	ATCP_STAT_RCVBUFDROPS,
-	ATCP_STAT_NOSOCKET,
-	ATCP_STAT_PAWSDROPS,		/* segments dropped by PAWS (RFC 7323) */
-	ATCP_STAT_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT now */
-	ATCP_STAT_CURRTIMEWAIT,		/* gauge: TIME_WAIT entries now */
-	ATCP_STAT_TIMEWAITOVERFLOW,	/* closed without TIME_WAIT: max_tw_buckets */
-	ATCP_STAT_TWRECYCLED,		/* TIME_WAIT entries taken over by connect() */
-	ATCP_STAT_SYNCOOKIESSENT,	/* SYN-ACKs carrying a SYN cookie */
-	ATCP_STAT_SYNCOOKIESRECV,	/* valid cookies: connections made from them */
-	ATCP_STAT_SYNCOOKIESFAILED,	/* ACKs at a listener with an invalid cookie */
-	ATCP_STAT_RETRIES1REROUTES,	/* retries1 timeouts in a row: route redone */
-	ATCP_STAT_SACKREORDER,		/* reordering seen, duplicate threshold raised */
-	ATCP_STAT_OFOQUEUE,		/* segments queued out of order */
-	ATCP_STAT_OFOMERGE,		/* queued segments coalesced into a neighbour */
-	ATCP_STAT_GSOOUT,		/* super-segments sent (GSO, several MSS) */
-	ATCP_STAT_GSOIN,		/* skbs received carrying several segments */
-	ATCP_STAT_PRUNECALLED,		/* a segment did not fit: receive memory reclaimed */
-	ATCP_STAT_RCVCOALESCE,		/* in-order data appended to the last skb queued */
-	ATCP_STAT_OFOPRUNED,		/* times out-of-order data was freed for room */
-	ATCP_STAT_RCVPRUNED,		/* reclaim ran, the segment still did not fit */
-	ATCP_STAT_OFODROP,		/* out-of-order segments dropped: no memory */
-	ATCP_STAT_SACKRENEGING,		/* the peer dropped data it had SACKed */
-	ATCP_STAT_TFOACTIVE,		/* Fast Open: our SYN data acknowledged */
-	ATCP_STAT_TFOACTIVEFAIL,	/* Fast Open: our SYN data not acknowledged */
-	ATCP_STAT_TFOPASSIVE,		/* Fast Open: children made from a SYN */
-	ATCP_STAT_TFOPASSIVEFAIL,	/* Fast Open: invalid cookie, or no child */
-	ATCP_STAT_TFOLISTENOVERFLOW,	/* Fast Open: the listener's queue was full */
-	ATCP_STAT_TFOCOOKIEREQD,	/* Fast Open: SYNs asking for a cookie */
-	ATCP_STAT_TFOPASSIVEALTKEY,	/* Fast Open: cookies of the backup key */
+#define ATCP_STAT_ENUM(id, name) ATCP_STAT_##id,
+	ATCP_STAT_LIST(ATCP_STAT_ENUM)
+#undef ATCP_STAT_ENUM
 	__ATCP_STAT_MAX,
 };
 
