@@ -51,15 +51,6 @@ FIXTURE_TEARDOWN(dc)
 	net_teardown();
 }
 
-/* Only the raw socket's packets leave A. */
-static int a_silent(int proto)
-{
-	return ns_sh(NS_A, "tc qdisc add dev %1$s clsact && "
-		     "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
-		     "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
-		     "action drop", DEV_A, MARK, proto);
-}
-
 static long long insegs(int proto)
 {
 	if (proto == IPPROTO_ATCP)
@@ -124,7 +115,7 @@ TEST_F(dc, established_and_close_wait)
 
 	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
 	ASSERT_EQ(0, learn(self, &seq, &ack));
-	ASSERT_EQ(0, a_silent(proto));
+	ASSERT_EQ(0, stack_silence(NS_A, DEV_A, proto, MARK));
 
 	/* ESTABLISHED: in sequence, in the window, no ACK bit */
 	noack0 = counter(proto, "NoAckDrop");
@@ -140,7 +131,7 @@ TEST_F(dc, established_and_close_wait)
 	ASSERT_EQ(0, recv(self->c.srv, &b, 1, 0));
 	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 	ASSERT_TRUE(WAIT_UNTIL(sock_state(self->c.cli) == TCP_FIN_WAIT2, SOON_MS));
-	ASSERT_EQ(0, a_silent(proto));
+	ASSERT_EQ(0, stack_silence(NS_A, DEV_A, proto, MARK));
 	fin0 = counter(proto, "AfterFinDrop");
 	ASSERT_EQ(0, inject(self, proto, self->c.cport, PORT, seq + 1, ack, SEG_ACK | SEG_PSH,
 			    "afterfin"));
@@ -157,7 +148,7 @@ TEST_F(dc, syn_sent)
 	struct seen_seg syn;
 	long long junk0;
 
-	ASSERT_EQ(0, a_silent(proto));
+	ASSERT_EQ(0, stack_silence(NS_A, DEV_A, proto, MARK));
 	fd = ns_socket(NS_B, proto);
 	ASSERT_LE(0, fd);
 	self->c.cli = fd;
@@ -186,7 +177,7 @@ TEST_F(dc, request)
 	lfd = ns_listen(NS_B, proto, PORT + 2, 8);
 	ASSERT_LE(0, lfd);
 	self->c.lfd = lfd;
-	ASSERT_EQ(0, a_silent(proto));
+	ASSERT_EQ(0, stack_silence(NS_A, DEV_A, proto, MARK));
 	raw_drain(self->raw_a);
 	ASSERT_EQ(0, inject(self, proto, sport, PORT + 2, irs, 0, SEG_SYN, NULL));
 	ASSERT_EQ(0, raw_wait(self->raw_a, PORT + 2, sport, SEG_SYN | SEG_ACK,

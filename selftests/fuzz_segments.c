@@ -1463,13 +1463,8 @@ FIXTURE_SETUP(fz)
 	f->paddr = ns_inaddr(NS_A);
 	f->saddr = ns_inaddr(NS_B);
 	/* only the raw socket's packets leave A: A's kernel answers nothing */
-	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %1$s clsact && "
-			   "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
-			   "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
-			   "action drop", DEV_A, FUZZ_MARK, variant->proto));
-	f->raw = raw_open(NS_A, variant->proto);
+	f->raw = raw_peer_open(NS_A, DEV_A, variant->proto, FUZZ_MARK);
 	ASSERT_LE(0, f->raw);
-	ASSERT_EQ(0, set_int(f->raw, SOL_SOCKET, SO_MARK, FUZZ_MARK));
 	set_int(f->raw, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
 	set_int(f->raw, SOL_SOCKET, SO_SNDBUFFORCE, 8 << 20);
 	/* TIME_WAIT outlives the test's bursts; SYN retries outlive them too */

@@ -49,10 +49,7 @@ FIXTURE_SETUP(pa)
 	ASSERT_EQ(0, set_int(self->c.srv, sol(proto), TCP_NODELAY, 1));
 	ASSERT_EQ(0, exchange(self->c.cli, self->c.srv));
 	/* from now on only the raw socket speaks for A */
-	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %1$s clsact && "
-			   "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
-			   "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
-			   "action drop", DEV_A, MARK, proto));
+	ASSERT_EQ(0, stack_silence(NS_A, DEV_A, proto, MARK));
 	self->raw = raw_open(NS_A, proto);
 	self->hold = raw_open(NS_A, proto);
 	ASSERT_LE(0, self->raw);

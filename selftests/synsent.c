@@ -36,13 +36,8 @@ FIXTURE_SETUP(ss)
 	self->proto = proto;
 	self->paddr = ns_inaddr(NS_A);
 	self->saddr = ns_inaddr(NS_B);
-	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %1$s clsact && "
-			   "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
-			   "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
-			   "action drop", DEV_A, PEER_MARK, proto));
-	self->raw = raw_open(NS_A, proto);
+	self->raw = raw_peer_open(NS_A, DEV_A, proto, PEER_MARK);
 	ASSERT_LE(0, self->raw);
-	ASSERT_EQ(0, set_int(self->raw, SOL_SOCKET, SO_MARK, PEER_MARK));
 	self->fd = ns_socket(NS_B, proto);
 	ASSERT_LE(0, self->fd);
 	set_nonblock(self->fd, true);
