@@ -43,9 +43,8 @@
  * and a sound header (Linux TCP: at most that); for atcp InErrs at
  * least by those plus the truncated headers, bad data offsets and SYN+FIN /
  * SYN+RST, and OutOfWindow + PAWSEstab at least by the valid segments far
- * outside the window.  (Segments atcp drops on other paths without a
- * counter, e.g. no ACK bit in a synchronized state, are counted by the
- * fuzzer and printed, not asserted: see Documentation/testing.md.)
+ * outside the window, and with NoAckDrop at least by those plus the
+ * in-window ones with none of ACK, SYN, RST in a synchronized state.
  * Before each check P waits until B has taken in every segment it sent.
  *
  * Knobs: ATCP_FUZZ_SECS (default 10) seconds of fuzzing per variant, split
@@ -1138,7 +1137,9 @@ static void fuzz_one(struct fz *f)
 		f->c.syn_bad++;
 	else if (m.csum)
 		f->c.csum_bad++;
-	if (m.trunc < 0 && !m.doff && m.csum)
+	if (m.trunc >= 0 || m.doff)
+		;	/* dropped before any state is looked at */
+	else if (m.csum)
 		f->c.csum_any++;
 	else if (sync && is_far(f, seq, paylen + !!(fl & SEG_SYN) + !!(fl & SEG_FIN)))
 		f->c.far++;
@@ -1488,6 +1489,7 @@ FIXTURE_TEARDOWN(fz)
 
 static const char *const ctr_names[] = {
 	"InSegs", "InErrs", "InCsumErrors", "OutOfWindow", "PAWSEstab", "ChallengeACK",
+	"NoAckDrop",
 };
 #define NCTR (sizeof(ctr_names) / sizeof(ctr_names[0]))
 
@@ -1580,6 +1582,10 @@ static void run_state(struct __test_metadata *_metadata, FIXTURE_DATA(fz) *self,
 			TH_LOG("InErrs");
 		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4])
 			TH_LOG("OutOfWindow + PAWSDrops");
+		/* in window without ACK: dropped as NoAckDrop, or first by PAWS */
+		ASSERT_LE((long long)(f->c.far + f->c.noack),
+			  c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6])
+			TH_LOG("OutOfWindow + PAWSDrops + NoAckDrop");
 	} else {
 		/*
 		 * Linux verifies the checksum on each path, and a path may drop
