@@ -851,6 +851,19 @@ void atcp_fastopen_synack_pre(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * After atcp_fastopen_synack(): may the SYN-ACK's own data and FIN be taken?
+ * As Linux, only in answer to a Fast Open SYN whose data it acknowledged
+ * whole; otherwise they are left for the server to send again.
+ */
+bool atcp_fastopen_synack_data_ok(const struct sock *sk)
+{
+	const struct atcp_sock *as = atcp_sk(sk);
+
+	return (as->syn_fastopen || as->syn_data) &&
+	       !atcp_seq_before(as->snd_una, as->syn_data ? as->tfo_data_end : as->iss + 1);
+}
+
+/*
  * After the SYN-ACK established the connection: cache what it said of the
  * server and send again the data it did not acknowledge.  True if a segment
  * went out (it carries the ACK of the SYN-ACK).

@@ -83,5 +83,6 @@ bool atcp_fastopen_conn_request(struct sock *lsk, struct sk_buff *skb,
 u32 atcp_fastopen_synsent_ack_limit(struct sock *sk);
 void atcp_fastopen_synack_pre(struct sock *sk, struct sk_buff *skb);
 bool atcp_fastopen_synack(struct sock *sk, const struct atcp_opts *opts);
+bool atcp_fastopen_synack_data_ok(const struct sock *sk);
 
 #endif /* _ATCP_FASTOPEN_H */

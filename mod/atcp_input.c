@@ -514,6 +514,7 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	struct atcp_opts opts;
 	bool opts_ok = atcp_parse_options(tcp_hdr(skb), &opts);
+	bool sent, fin;
 
 	if (cb->flags & ATCPHDR_ACK) {
 		if (!atcp_seq_after(cb->ack_seq, as->iss) ||
@@ -567,12 +568,24 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		atcp_set_state(sk, TCP_ESTABLISHED);
 		as->quickack = ATCP_QUICKACK_SEGS;
 		/* Fast Open data the SYN-ACK missed goes again, with this ACK */
-		if (!atcp_fastopen_synack(sk, &opts))
-			atcp_send_ack(sk);
+		sent = atcp_fastopen_synack(sk, &opts);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		}
+		if (atcp_fastopen_synack_data_ok(sk) && cb->end_seq != cb->seq + 1) {
+			/* its data (and FIN), after the SYN, as any in-order data */
+			cb->seq++;
+			cb->flags &= ~ATCPHDR_SYN;
+			fin = cb->flags & ATCPHDR_FIN;
+			atcp_data_queue(sk, skb);
+			/* acknowledged at once, as the SYN-ACK alone would be */
+			if (fin && !sent)
+				atcp_send_ack(sk);
+			return;
+		}
+		if (!sent)
+			atcp_send_ack(sk);
 	} else {
 		/* Simultaneous open: both SYNs crossed. */
 		as->rcv_wup = as->rcv_nxt;
@@ -713,7 +726,7 @@ static bool atcp_segment_valid(struct sk_buff *skb)
 		return false;
 	th = (const struct tcphdr *)skb->data;
 	/* contradictory flags are never part of a valid exchange */
-	if (th->syn && (th->fin || th->rst))
+	if (th->syn && th->rst)
 		return false;
 	return true;
 }
@@ -797,6 +810,16 @@ int atcp_v4_rcv(struct sk_buff *skb)
 	iph = ip_hdr(skb);
 
 	ent = atcp_lookup_established(an, iph->daddr, th->dest, iph->saddr, th->source);
+	/*
+	 * SYN+FIN only has a meaning for a full socket: the SYN-ACK of a
+	 * server that closes at once (SYN_SENT); a synchronized socket
+	 * answers its SYN with a challenge ACK.  Elsewhere it is dropped.
+	 */
+	if (th->syn && th->fin && (!ent || ent->kind != ATCP_ENT_SOCK)) {
+		if (ent)
+			atcp_ent_put(ent);
+		goto bad_segment;
+	}
 	if (ent) {
 		switch (ent->kind) {
 		case ATCP_ENT_SOCK:
