@@ -191,6 +191,9 @@ struct atcp_request {
 	bool			ts_ok;
 	u32			ts_recent;
 	u32			ts_off;
+	u32			synack_tsval_first;	/* TSvals our SYN-ACKs carried ... */
+	u32			synack_tsval_last;
+	bool			synack_ts_sent;		/* ... valid once one went out */
 	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 	u8			retries;
 	bool			dead;
@@ -442,6 +445,7 @@ enum atcp_mib_field {
 	ATCP_MIB_NOACKDROP,	/* no ACK bit in a synchronized state or at a request */
 	ATCP_MIB_SYNSENTDROP,	/* SYN_SENT: neither an answer to our SYN nor a RST for it */
 	ATCP_MIB_AFTERFINDROP,	/* data beyond the peer's FIN */
+	ATCP_MIB_TSECRREJECTED,	/* at a request: a TSecr no SYN-ACK of it carried */
 	ATCP_MIB_MAX,
 };
 

@@ -208,6 +208,7 @@ const char * const atcp_mib_names[ATCP_MIB_MAX] = {
 	[ATCP_MIB_NOACKDROP]		= "NoAckDrop",
 	[ATCP_MIB_SYNSENTDROP]		= "SynSentDrop",
 	[ATCP_MIB_AFTERFINDROP]		= "AfterFinDrop",
+	[ATCP_MIB_TSECRREJECTED]	= "TSEcrRejected",
 };
 
 static int atcp_snmp_show(struct seq_file *seq, void *v)
