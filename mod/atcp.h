@@ -192,6 +192,9 @@ struct atcp_request {
 	bool			ts_ok;
 	u32			ts_recent;
 	u32			ts_off;
+	u32			synack_tsval_first;	/* TSvals our SYN-ACKs carried ... */
+	u32			synack_tsval_last;
+	bool			synack_ts_sent;		/* ... valid once one went out */
 	unsigned long		last_oow_ack;	/* rate limit of ACKs to bad segments */
 	u8			retries;
 	bool			dead;

@@ -253,10 +253,13 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 
 	if (atcp_seq_after(ack, as->snd_nxt)) {
 		/*
-		 * ACK for something not yet sent: dropped without an answer,
-		 * as Linux TCP (RFC 5961 5.2 would send an ACK; only a too
-		 * old ACK gets one there)
+		 * ACK for something not yet sent: dropped, with a challenge
+		 * ACK (RFC 5961 5.2, RFC 9293 3.10.7.4) where the kernel's
+		 * own TCP sends one: every state but ESTABLISHED, and that
+		 * too from 7.1 on (compat.h)
 		 */
+		if (sk->sk_state != TCP_ESTABLISHED || ATCP_CHALLENGE_UNSENT_ACK_ESTABLISHED)
+			atcp_send_challenge_ack(sk, skb);
 		return false;
 	}
 	if (atcp_seq_before(ack, as->snd_una - as->max_window)) {

@@ -367,6 +367,26 @@ static bool atcp_req_in_window(const struct atcp_skb_cb *cb, u32 start, u32 wnd)
 	return cb->seq == start + wnd && cb->seq == cb->end_seq;
 }
 
+/*
+ * A non-zero TSecr must echo the TSval of one of the request's SYN-ACKs
+ * (it is an extension of the ACK number, RFC 7323 5.2's "too early or too
+ * late" values; Linux TCP checks it from 6.15 on, "TSEcrRejected").  Any
+ * segment, RSTs too; not a TSval of the bare ACKs the request sent.
+ */
+static bool atcp_req_tsecr_bad(const struct atcp_request *req, const struct atcp_opts *opts)
+{
+	u32 first, last;
+
+	if (!req->ts_ok || !opts->ts_present || !opts->tsecr)
+		return false;
+	/* pairs with the release in atcp_send_synack_req_tfo(): first is set */
+	if (!smp_load_acquire(&req->synack_ts_sent))
+		return false;
+	first = req->synack_tsval_first;
+	last = READ_ONCE(req->synack_tsval_last);
+	return opts->tsecr - first > last - first;
+}
+
 /* Answer a segment the request cannot accept with an ACK, unless rate limited. */
 static void atcp_req_oow_ack(struct sock *lsk, struct atcp_request *req, struct sk_buff *skb)
 {
@@ -387,7 +407,7 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 	u32 wnd = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW);
 	u8 flags = cb->flags & (ATCPHDR_RST | ATCPHDR_SYN | ATCPHDR_ACK);
 	struct atcp_opts opts;
-	bool paws = false;
+	bool paws = false, tsecr_bad;
 
 	if (!atcp_parse_options(tcp_hdr(skb), &opts)) {
 		ATCP_INC_STATS(an, ATCP_MIB_INERRS);
@@ -396,6 +416,7 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 	/* the request's ts_recent is the SYN's: nothing older may pass (RFC 7323 5) */
 	if (req->ts_ok && opts.ts_present && !(flags & ATCPHDR_RST))
 		paws = (s32)(req->ts_recent - opts.tsval) > 0;
+	tsecr_bad = atcp_req_tsecr_bad(req, &opts);
 
 	if (flags == ATCPHDR_SYN && cb->seq == req->irs && !paws) {
 		/* our SYN-ACK was lost: send it again */
@@ -407,8 +428,9 @@ static void atcp_req_rcv(struct sock *lsk, struct atcp_request *req, struct sk_b
 		atcp_send_reset_reply(sock_net(lsk), skb);
 		goto drop;
 	}
-	if (paws || !atcp_req_in_window(cb, rcv_nxt, wnd)) {
-		ATCP_INC_STATS(an, paws ? ATCP_MIB_PAWSDROPS : ATCP_MIB_OUTOFWINDOW);
+	if (paws || tsecr_bad || !atcp_req_in_window(cb, rcv_nxt, wnd)) {
+		ATCP_INC_STATS(an, paws ? ATCP_MIB_PAWSDROPS :
+			       tsecr_bad ? ATCP_MIB_TSECRREJECTED : ATCP_MIB_OUTOFWINDOW);
 		if (!(flags & ATCPHDR_RST))
 			atcp_req_oow_ack(lsk, req, skb);
 		goto drop;

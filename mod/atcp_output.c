@@ -991,6 +991,7 @@ int atcp_send_synack_req(struct atcp_request *req, const struct sock *lsk)
 int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
 			     const struct atcp_tfo_cookie *tfo)
 {
+	u32 tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off;
 	struct atcp_reply r = {
 		.saddr = req->ent.laddr, .daddr = req->ent.raddr,
 		.sport = req->ent.lport, .dport = req->ent.rport,
@@ -1003,12 +1004,26 @@ int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
 			.mss = atcp_sk(lsk)->user_mss ? : 1,
 			.wscale_ok = req->wscale_ok, .wscale = req->rcv_wscale,
 			.sack_perm = req->sack_ok, .ts = req->ts_ok,
-			.tsval = req->cookie ? atcp_cookie_tsval(req) : atcp_ts_now() + req->ts_off,
+			.tsval = tsval,
 			.tsecr = req->ts_recent,
 			.tfo = tfo && tfo->len >= 0 ? tfo : NULL,
 		},
 	};
 
+	/*
+	 * The range of TSvals our SYN-ACKs carried: the final ACK must echo
+	 * one of them (atcp_req_rcv()).  Softirq (listener locked) or the
+	 * request's timer: the first value is published once, before the flag.
+	 */
+	if (req->ts_ok && !req->cookie) {
+		/* pairs with itself and with atcp_req_tsecr_bad()'s acquire */
+		if (!smp_load_acquire(&req->synack_ts_sent)) {
+			req->synack_tsval_first = tsval;
+			/* first is set before the flag says so */
+			smp_store_release(&req->synack_ts_sent, true);
+		}
+		WRITE_ONCE(req->synack_tsval_last, tsval);
+	}
 	atcp_send_reply(sock_net(lsk), &r);
 	return 0;
 }

@@ -118,4 +118,21 @@ atcp_register_net_sysctl(struct net *net, const char *path,
 				int *addr_len
 #endif
 
+/*
+ * Linux TCP's answer to an ACK of data never sent in ESTABLISHED: a
+ * challenge ACK from 7.1 on (commit 42726ec644cb, also in 7.0.10 and
+ * 6.18.32), dropped silently before; the other synchronized states always
+ * challenged it.  atcp answers as the Linux TCP of the kernel it is built
+ * for (Documentation/design.md, "ACK of data never sent").
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 1, 0) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 10) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(7, 1, 0)) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 32) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 19, 0))
+#define ATCP_CHALLENGE_UNSENT_ACK_ESTABLISHED	true
+#else
+#define ATCP_CHALLENGE_UNSENT_ACK_ESTABLISHED	false
+#endif
+
 #endif /* _ATCP_COMPAT_H */

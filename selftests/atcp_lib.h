@@ -50,6 +50,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -623,6 +624,43 @@ static inline bool proto_available(int proto)
 	if ((proto) != IPPROTO_ATCP)					\
 		SKIP(return, "atcp only: %s", why);			\
 } while (0)
+
+/*
+ * The running kernel's upstream version, encoded as KERNEL_VERSION() does,
+ * from uname's release: "7.2.13+deb14-amd64" is 7.2.13, "6.12.117+deb12-amd64"
+ * 6.12.117; Debian 12's own "6.1.0-57-amd64" carries no stable number (6.1.0).
+ * For the few Linux TCP behaviours that changed within the kernels atcp
+ * builds on; each names the change and the same thresholds as mod/compat.h.
+ */
+#define KVER(a, b, c)	(((a) << 16) | ((b) << 8) | ((c) > 255 ? 255 : (c)))
+
+static inline unsigned int kernel_version(void)
+{
+	static unsigned int v;
+	unsigned int a = 0, b = 0, c = 0;
+	struct utsname u;
+
+	if (!v && !uname(&u) && sscanf(u.release, "%u.%u.%u", &a, &b, &c) >= 2)
+		v = KVER(a, b, c);
+	return v;
+}
+
+/*
+ * Linux TCP answers an ACK of data never sent with a challenge ACK in
+ * ESTABLISHED too (it always did in the other synchronized states) from
+ * 7.1 on, "tcp: send a challenge ACK on SEG.ACK > SND.NXT" (42726ec644cb),
+ * also in the 7.0.10 and 6.18.32 stable releases; before, it dropped the
+ * segment without an answer there.  atcp does as the kernel it is built
+ * for (mod/compat.h ATCP_CHALLENGE_UNSENT_ACK_ESTABLISHED).
+ */
+static inline bool kernel_challenges_unsent_ack(void)
+{
+	unsigned int v = kernel_version();
+
+	return v >= KVER(7, 1, 0) ||
+	       (v >= KVER(7, 0, 10) && v < KVER(7, 1, 0)) ||
+	       (v >= KVER(6, 18, 32) && v < KVER(6, 19, 0));
+}
 
 /*
  * Common FIXTURE_SETUP body: skip when @proto is not available (atcp module

@@ -42,9 +42,10 @@
  * (TCP and atcp), InCsumErrors by exactly the number with a bad checksum
  * and a sound header (Linux TCP: at most that); for atcp InErrs at
  * least by those plus the truncated headers, bad data offsets and SYN+FIN /
- * SYN+RST, and OutOfWindow + PAWSEstab at least by the valid segments far
- * outside the window, and with NoAckDrop at least by those plus the
- * in-window ones with none of ACK, SYN, RST in a synchronized state.
+ * SYN+RST, and OutOfWindow + PAWSEstab (+ TSEcrRejected, at a request) at
+ * least by the valid segments far outside the window, and with NoAckDrop at
+ * least by those plus the in-window ones with none of ACK, SYN, RST in a
+ * synchronized state.
  * Before each check P waits until B has taken in every segment it sent.
  *
  * Knobs: ATCP_FUZZ_SECS (default 10) seconds of fuzzing per variant, split
@@ -1489,7 +1490,7 @@ FIXTURE_TEARDOWN(fz)
 
 static const char *const ctr_names[] = {
 	"InSegs", "InErrs", "InCsumErrors", "OutOfWindow", "PAWSEstab", "ChallengeACK",
-	"NoAckDrop",
+	"NoAckDrop", "TSEcrRejected",
 };
 #define NCTR (sizeof(ctr_names) / sizeof(ctr_names[0]))
 
@@ -1580,12 +1581,12 @@ static void run_state(struct __test_metadata *_metadata, FIXTURE_DATA(fz) *self,
 		ASSERT_EQ((long long)f->c.csum_bad, c1[2] - c0[2]) TH_LOG("InCsumErrors");
 		ASSERT_LE((long long)(f->c.hdr_bad + f->c.syn_bad + f->c.csum_bad), c1[1] - c0[1])
 			TH_LOG("InErrs");
-		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4])
-			TH_LOG("OutOfWindow + PAWSDrops");
+		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4] + c1[7] - c0[7])
+			TH_LOG("OutOfWindow + PAWSDrops + TSEcrRejected");
 		/* in window without ACK: dropped as NoAckDrop, or first by PAWS */
 		ASSERT_LE((long long)(f->c.far + f->c.noack),
-			  c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6])
-			TH_LOG("OutOfWindow + PAWSDrops + NoAckDrop");
+			  c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6] + c1[7] - c0[7])
+			TH_LOG("OutOfWindow + PAWSDrops + NoAckDrop + TSEcrRejected");
 	} else {
 		/*
 		 * Linux verifies the checksum on each path, and a path may drop

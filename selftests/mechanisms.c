@@ -16,8 +16,9 @@
  *  ts_recent_bad_ack  a FIN with a TSval far ahead and an ACK beyond
  *                     snd_nxt leaves TS.Recent alone: the next good
  *                     segment is delivered, not dropped by PAWS
- *  bad_ack_silent     a segment whose ACK lies beyond snd_nxt is dropped
- *                     without an answer (Linux TCP; no challenge ACK)
+ *  bad_ack_unsent     a segment whose ACK lies beyond snd_nxt is dropped,
+ *                     with a challenge ACK where the kernel's TCP sends one
+ *  bad_ack_unsent_close_wait  ... and in CLOSE_WAIT, always with one
  *  sack_hole          a segment beyond a hole draws an ACK with that block
  *  dsack              a duplicate of received data is reported (RFC 2883)
  *  ooo_coalesce       one drop in a bulk transfer: the segments behind it are
@@ -521,12 +522,15 @@ TEST_F(mech, ts_recent_bad_ack)
 }
 
 /*
- * A segment acknowledging data never sent is dropped silently (Linux TCP's
- * tcp_ack(): no challenge ACK for it, only for a too old ACK).  The next
- * segment the server sends acks the good data that follows, not rcv_nxt.
+ * A segment acknowledging data never sent is dropped (RFC 9293 3.10.7.4,
+ * fifth check).  In ESTABLISHED Linux TCP answers it with a challenge ACK
+ * of rcv_nxt from 7.1 on and silently before (kernel_challenges_unsent_ack());
+ * atcp does as the kernel it runs on.  Either way the good data that follows
+ * is acked, and no ACK of it comes before the challenge.
  */
-TEST_F(mech, bad_ack_silent)
+TEST_F(mech, bad_ack_unsent)
 {
+	bool challenge = kernel_challenges_unsent_ack();
 	uint32_t seq, ack, tsval;
 	struct seen_seg s;
 	uint8_t pkt[200];
@@ -542,8 +546,59 @@ TEST_F(mech, bad_ack_silent)
 	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
 	n = build_inject(&self->c, seq, ack, tsval, "NEWDATA", 7, pkt, sizeof(pkt));
 	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	TH_LOG("kernel %s: %s", proto_name(variant->proto),
+	       challenge ? "challenge ACK expected" : "no answer expected");
 	ASSERT_EQ(0, raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s, IO_TIMEOUT_MS));
-	EXPECT_EQ(seq + 7, s.ack) TH_LOG("first answer acks %u, rcv_nxt was %u", s.ack, seq);
+	if (challenge) {
+		EXPECT_EQ(seq, s.ack) TH_LOG("first answer acks %u, no challenge ACK of rcv_nxt %u",
+					     s.ack, seq);
+		EXPECT_EQ(0, s.len);
+		while (s.ack == seq &&
+		       !raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s,
+				 IO_TIMEOUT_MS))
+			;
+	}
+	EXPECT_EQ(seq + 7, s.ack) TH_LOG("answer acks %u, rcv_nxt was %u", s.ack, seq);
+}
+
+/*
+ * The same ACK of data never sent in CLOSE_WAIT: a challenge ACK of
+ * rcv_nxt (the FIN's end) from every kernel's Linux TCP (its slow path,
+ * tcp_rcv_state_process(), always sent one), and from atcp.
+ */
+TEST_F(mech, bad_ack_unsent_close_wait)
+{
+	uint32_t seq, ack, tsval;
+	struct conn_xinfo x;
+	struct seen_seg s;
+	uint8_t pkt[200];
+	size_t n;
+	char c;
+
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
+	ASSERT_EQ(0, open_raws(self, variant->proto));
+	ASSERT_EQ(0, learn_client(_metadata, self, &seq, &ack, &tsval));
+	raw_drain(self->raw_b);
+	ASSERT_EQ(0, shutdown(self->c.cli, SHUT_WR));
+	ASSERT_EQ(0, raw_wait(self->raw_b, self->c.cport, PORT, SEG_FIN, SEG_FIN, &s,
+			      IO_TIMEOUT_MS));
+	ASSERT_EQ(seq, s.seq);
+	ASSERT_EQ(0, hdr_tsval(&s, &tsval));
+	ASSERT_EQ(0, recv(self->c.srv, &c, 1, 0));
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
+	/* the server's ACK of the FIN (maybe delayed) is out and in */
+	ASSERT_TRUE(WAIT_UNTIL(!sock_xinfo(self->c.cli, &x) && x.unacked == 0, 10000));
+	raw_drain(self->raw_a);
+
+	n = build_inject(&self->c, seq + 1, ack + 100000, tsval, "", 0, pkt, sizeof(pkt));
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, raw_send(self->raw_a, ns_inaddr(NS_B), pkt, n));
+	ASSERT_EQ(0, raw_wait(self->raw_a, PORT, self->c.cport, SEG_ACK, SEG_ACK, &s,
+			      IO_TIMEOUT_MS)) TH_LOG("no challenge ACK");
+	EXPECT_EQ(seq + 1, s.ack);
+	EXPECT_EQ(ack, s.seq);
+	EXPECT_EQ(0, s.len);
+	ASSERT_STATE(self->c.srv, TCP_CLOSE_WAIT);
 }
 
 TEST_F(mech, sack_hole)

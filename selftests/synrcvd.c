@@ -10,7 +10,9 @@
  *  - a SYN inside the window (not the SYN again) is answered with RST and
  *    ends the request;
  *  - an ACK of anything but ISS+1 is answered with RST;
- *  - the SYN again draws the SYN-ACK again.
+ *  - the SYN again draws the SYN-ACK again;
+ *  - a final ACK whose TSecr none of the SYN-ACKs carried is answered with
+ *    that ACK and completes nothing (TSEcrRejected; Linux TCP from 6.15).
  *
  * A raw socket in A plays the client; A's own stack stays silent (tc lets
  * out only the raw socket's marked packets).  The listener is in B.  Rate
@@ -30,6 +32,7 @@ FIXTURE(sr) {
 	uint32_t irs;		/* the client's ISN */
 	uint32_t iss;		/* the listener's, from its SYN-ACK */
 	uint32_t tsval;		/* the client's clock */
+	uint32_t synack_tsval;	/* the listener's, from its SYN-ACK */
 };
 
 PROTO_VARIANTS(sr);
@@ -61,9 +64,9 @@ FIXTURE_TEARDOWN(sr)
 	net_teardown();
 }
 
-/* A segment of the client: timestamp @tsval (0: none), @len bytes of data. */
-static int sr_send(FIXTURE_DATA(sr) *self, uint8_t flags, uint32_t seq, uint32_t ack,
-		   uint32_t tsval, size_t len)
+/* A segment of the client: timestamp @tsval (0: none) echoing @tsecr, @len bytes of data. */
+static int sr_send_ts(FIXTURE_DATA(sr) *self, uint8_t flags, uint32_t seq, uint32_t ack,
+		      uint32_t tsval, uint32_t tsecr, size_t len)
 {
 	uint8_t buf[1500], opts[12] = { 1, 1, 8, 10 }, data[1000];
 	struct seg s = {
@@ -79,12 +82,20 @@ static int sr_send(FIXTURE_DATA(sr) *self, uint8_t flags, uint32_t seq, uint32_t
 	if (tsval) {
 		v = htonl(tsval);
 		memcpy(opts + 4, &v, 4);
-		memset(opts + 8, 0, 4);
+		v = htonl(tsecr);
+		memcpy(opts + 8, &v, 4);
 		s.opts = opts;
 		s.optlen = sizeof(opts);
 	}
 	n = seg_build(&s, buf, sizeof(buf));
 	return n ? raw_send(self->raw, self->saddr, buf, n) : -1;
+}
+
+/* ... echoing no timestamp (TSecr 0, which nothing checks) */
+static int sr_send(FIXTURE_DATA(sr) *self, uint8_t flags, uint32_t seq, uint32_t ack,
+		   uint32_t tsval, size_t len)
+{
+	return sr_send_ts(self, flags, seq, ack, tsval, 0, len);
 }
 
 /* The client's SYN at IRS with MSS and its timestamp. */
@@ -115,7 +126,7 @@ static int sr_open(FIXTURE_DATA(sr) *self, uint16_t cport)
 	raw_drain(self->raw);
 	if (sr_syn(self) ||
 	    raw_wait(self->raw, PORT, cport, SEG_SYN | SEG_ACK, SEG_SYN | SEG_ACK, &r, WAIT_MS) ||
-	    r.ack != self->irs + 1)
+	    r.ack != self->irs + 1 || hdr_tsval(&r, &self->synack_tsval))
 		return -1;
 	self->iss = r.seq;
 	return 0;
@@ -242,6 +253,48 @@ TEST_F(sr, syn_again_synack_again)
 	EXPECT_EQ(self->iss, r.seq);
 	EXPECT_EQ(self->irs + 1, r.ack);
 	ASSERT_EQ(0, sr_complete(self));
+}
+
+static long long tsecr_rejected(FIXTURE_DATA(sr) *self)
+{
+	if (self->proto == IPPROTO_ATCP)
+		return atcp_counter(NS_B, "TSEcrRejected");
+	return ns_counter(NS_B, "netstat", "TcpExt", "TSEcrRejected");
+}
+
+/*
+ * The TSecr of a final ACK is an extension of its ACK number: one that none
+ * of the request's SYN-ACKs carried, ahead of them or behind, draws the bare
+ * ACK and completes nothing (TSEcrRejected); echoing the SYN-ACK's TSval
+ * completes the handshake.  Linux TCP checks it from 6.15 on ("tcp: be less
+ * liberal in TSEcr received while in SYN_RECV state", 3ba075278c11, also in
+ * the 6.14 stable series); atcp on every kernel.
+ */
+TEST_F(sr, final_ack_tsecr_checked)
+{
+	long long rej0;
+	int fd;
+
+	if (self->proto == IPPROTO_TCP && kernel_version() < KVER(6, 15, 0))
+		SKIP(return, "Linux TCP checks the final ACK's TSecr from 6.15 on");
+	ASSERT_EQ(0, sr_open(self, CPORT + 7));
+	rej0 = tsecr_rejected(self);
+	ASSERT_EQ(0, sr_send_ts(self, SEG_ACK, self->irs + 1, self->iss + 1, ++self->tsval,
+				self->synack_tsval + 100000, 0));
+	EXPECT_REQ_ACK(self);
+	ASSERT_EQ(0, sr_send_ts(self, SEG_ACK, self->irs + 1, self->iss + 1, ++self->tsval,
+				self->synack_tsval - 100000, 0));
+	EXPECT_REQ_ACK(self);
+	EXPECT_EQ(1, requests(self));
+	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
+	EXPECT_EQ(rej0 + 2, tsecr_rejected(self));
+
+	ASSERT_EQ(0, sr_send_ts(self, SEG_ACK, self->irs + 1, self->iss + 1, ++self->tsval,
+				self->synack_tsval, 0));
+	ASSERT_EQ(POLLIN, poll_fd(self->lfd, POLLIN, WAIT_MS));
+	fd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, fd);
+	abort_fd(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -284,7 +284,9 @@ enum atcp_edge_attr {
 	/* SYN_SENT: neither an answer to our SYN nor a RST for it */	\
 	X(SYNSENTDROP, "SynSentDrop")					\
 	/* data beyond the peer's FIN */				\
-	X(AFTERFINDROP, "AfterFinDrop")
+	X(AFTERFINDROP, "AfterFinDrop")					\
+	/* at a request: a TSecr no SYN-ACK of it carried */		\
+	X(TSECRREJECTED, "TSEcrRejected")
 
 enum atcp_stat_id {
 	ATCP_STAT_UNSPEC,		/* a counter this header does not know yet */
