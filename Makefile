@@ -78,8 +78,9 @@ bench/atcp-bench: bench/atcp-bench.c $(wildcard uapi/linux/*.h tools/include/*.h
 	gcc -static -O2 -Wall -Iuapi -Itools/include -o $@ $< -lm
 
 # the atcp control tool (libmnl, dynamically linked)
-$(ATCP_TOOL): tools/atcp/atcp.c $(wildcard uapi/linux/*.h tools/include/*.h)
-	gcc -O2 -Wall -Wextra -Iuapi -Itools/include -o $@ $< -lmnl
+ATCP_TOOL_SRCS := tools/atcp/atcp.c tools/atcp/trace.c tools/atcp/svg.c
+$(ATCP_TOOL): $(ATCP_TOOL_SRCS) tools/atcp/atcp_tool.h $(wildcard uapi/linux/*.h tools/include/*.h)
+	gcc -O2 -Wall -Wextra -Iuapi -Itools/include -o $@ $(ATCP_TOOL_SRCS) -lmnl -lm
 
 # the preload library behind atcpize (tools/atcpize/atcpize is a script)
 $(ATCPIZE_LIB): tools/atcpize/libatcpize.c $(wildcard uapi/linux/*.h tools/include/*.h)

@@ -18,6 +18,7 @@
 #include <net/route.h>
 #include <linux/icmp.h>
 #include "atcp.h"
+#include "atcp_trace.h"
 
 /* Parse the options of a segment. Returns false if they are malformed. */
 bool atcp_parse_options(const struct tcphdr *th, struct atcp_opts *opts)
@@ -785,6 +786,15 @@ void atcp_deliver_to_child(struct sock *child, struct sk_buff *skb)
 	sock_put(child);
 }
 
+/* atcp:atcp_segment for a segment that passed the checksum; @state: what it meets */
+static void atcp_trace_in(const struct sk_buff *skb, int state)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	atcp_trace_segment(ATCP_TRACE_IN, th, skb->len - th->doff * 4, ip_hdr(skb)->saddr,
+			   ip_hdr(skb)->daddr, state);
+}
+
 /* IP protocol handler: softirq, under RCU. */
 int atcp_v4_rcv(struct sk_buff *skb)
 {
@@ -827,8 +837,10 @@ int atcp_v4_rcv(struct sk_buff *skb)
 		switch (ent->kind) {
 		case ATCP_ENT_SOCK:
 			sk = &container_of(ent, struct atcp_sock, ent)->inet.sk;
+			atcp_trace_in(skb, READ_ONCE(sk->sk_state));
 			goto deliver;
 		case ATCP_ENT_REQ:
+			atcp_trace_in(skb, TCP_SYN_RECV);
 			/* requests are handled by their listener, under its lock */
 			sk = container_of(ent, struct atcp_request, ent)->listener;
 			if (!refcount_inc_not_zero(&sk->sk_refcnt))
@@ -838,6 +850,7 @@ int atcp_v4_rcv(struct sk_buff *skb)
 				goto no_socket;
 			goto deliver;
 		case ATCP_ENT_TW:
+			atcp_trace_in(skb, TCP_TIME_WAIT);
 			if (!atcp_tw_rcv(container_of(ent, struct atcp_tw, ent), skb))
 				return 0;
 			/* a new SYN ended TIME_WAIT: look for a listener */
@@ -846,6 +859,8 @@ int atcp_v4_rcv(struct sk_buff *skb)
 	}
 
 	sk = atcp_lookup_listener(an, iph->daddr, th->dest, inet_iif(skb));
+	if (!ent)
+		atcp_trace_in(skb, sk ? TCP_LISTEN : TCP_CLOSE);
 	if (!sk)
 		goto no_socket;
 deliver:

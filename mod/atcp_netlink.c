@@ -20,6 +20,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "atcp.h"
+#include "atcp_trace.h"
 
 #define ATCP_PARAM_NAME_MAX	64
 
@@ -96,11 +97,16 @@ static int atcp_nl_event_fill(struct sk_buff *skb, const struct atcp_nl_event *e
 	return 0;
 }
 
-/* Any context.  Cheap when nobody listens to the "events" group. */
+/*
+ * Any context.  Every state change ends here: the atcp:atcp_state trace
+ * event, then the multicast, cheap when nobody listens to the "events" group.
+ */
 static void atcp_nl_event_send(struct net *net, const struct atcp_nl_event *ev)
 {
 	struct sk_buff *skb;
 
+	trace_atcp_state(ev->kind, ev->old, ev->new, ev->cause, ev->detail, ev->laddr,
+			 ev->raddr, ev->lport, ev->rport);
 	rcu_read_lock();
 	if (!READ_ONCE(atcp_nl_ready) ||
 	    !genl_has_listeners(&atcp_genl_family, net, ATCP_MCGRP_EVENTS))

@@ -12,6 +12,7 @@
 #include <net/checksum.h>
 #include <net/ip.h>
 #include "atcp.h"
+#include "atcp_trace.h"
 
 u16 atcp_mss_for_mtu(u32 mtu)
 {
@@ -304,6 +305,8 @@ int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_
 	if (skb_is_gso(skb))
 		ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_GSOOUT);
 
+	atcp_trace_segment(ATCP_TRACE_OUT, th, skb->len - th->doff * 4, inet->inet_saddr,
+			   inet->inet_daddr, sk->sk_state);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -891,6 +894,7 @@ struct atcp_reply {
 	u32	ack;
 	u8	flags;
 	u16	window;
+	u8	state;		/* the sender's, for atcp:atcp_segment */
 	int	oif;
 	struct atcp_optspec opts;	/* .mss: the route's, clamped to .mss if > 1 */
 };
@@ -938,6 +942,7 @@ static void atcp_send_reply(struct net *net, const struct atcp_reply *r)
 	if (opt_len)
 		memcpy(th + 1, opts, opt_len);
 	atcp_set_checksum(skb, fl4.saddr, fl4.daddr, false);
+	atcp_trace_segment(ATCP_TRACE_OUT, th, 0, fl4.saddr, fl4.daddr, r->state);
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
@@ -967,6 +972,7 @@ void atcp_send_reset_reply(struct net *net, struct sk_buff *in)
 	struct atcp_reply r = {
 		.saddr = iph->daddr, .daddr = iph->saddr,
 		.sport = th->dest, .dport = th->source,
+		.state = TCP_CLOSE,
 		.oif = inet_iif(in),
 	};
 
@@ -998,6 +1004,7 @@ int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
 		.seq = req->iss, .ack = req->irs + 1,
 		.flags = ATCPHDR_SYN | ATCPHDR_ACK,
 		.window = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW),
+		.state = TCP_SYN_RECV,
 		.oif = req->bound_dev_if,
 		.opts = {
 			/* TCP_MAXSEG on the listener clamps what the SYN-ACK offers */
@@ -1038,6 +1045,7 @@ void atcp_send_req_ack(struct atcp_request *req, const struct sock *lsk)
 		.seq = req->iss + 1, .ack = req->irs + 1,
 		.flags = ATCPHDR_ACK,
 		.window = wnd >> req->rcv_wscale,
+		.state = TCP_SYN_RECV,
 		.oif = req->bound_dev_if,
 		.opts = {
 			.ts = req->ts_ok,
@@ -1057,6 +1065,7 @@ void atcp_send_tw_ack(struct net *net, struct atcp_tw *tw)
 		.seq = tw->snd_nxt, .ack = tw->rcv_nxt,
 		.flags = ATCPHDR_ACK,
 		.window = min_t(u32, tw->rcv_wnd >> tw->rcv_wscale, ATCP_MAX_WINDOW),
+		.state = TCP_TIME_WAIT,
 		.oif = tw->bound_dev_if,
 		.opts = {
 			.ts = tw->ts_ok,

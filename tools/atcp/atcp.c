@@ -6,19 +6,23 @@
  *   atcp [-j] stat [-z] [-a] [-r] [-n] [-s] [-d SECONDS]
  *   atcp [-j] monitor [-c COUNT]
  *   atcp [-j] param [NAME [VALUE]]
- *   atcp [-j] diagram [--dot]
+ *   atcp [-j] diagram [--dot] [--svg FILE] [--netns NAME]...
+ *   atcp [-j] trace [-c COUNT] [-t SECONDS] [port N]... [addr A]... [--svg FILE] [--pcap FILE]
  *
  * ss talks NETLINK_SOCK_DIAG (atcp_diag.ko); everything else talks to the
  * generic netlink family "atcp".  Everything is about the network
- * namespace atcp runs in.  See atcp(8).
+ * namespace atcp runs in, but trace (trace.c: tracefs, every namespace).
+ * See atcp(8).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -39,6 +43,7 @@
 
 #include <linux/atcp.h>
 #include "atcp_sysfs.h"
+#include "atcp_tool.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -47,7 +52,7 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
-static bool json;
+bool json;
 static const char *prog = "atcp";
 
 /* ------------------------------------------------------------ names */
@@ -162,8 +167,7 @@ static const char *cause_detail(unsigned int cause, unsigned int detail, char *b
 
 /* ------------------------------------------------------------ netlink */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -384,14 +388,14 @@ static void genl_fail(struct genl *g, const char *what)
 
 static bool json_first = true;
 
-static void json_sep(void)
+void json_sep(void)
 {
 	if (!json_first)
 		putchar(',');
 	json_first = false;
 }
 
-static void json_str(const char *s)
+void json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -405,7 +409,7 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void json_kv_str(const char *k, const char *v)
+void json_kv_str(const char *k, const char *v)
 {
 	json_sep();
 	json_str(k);
@@ -413,28 +417,28 @@ static void json_kv_str(const char *k, const char *v)
 	json_str(v);
 }
 
-static void json_kv_u64(const char *k, uint64_t v)
+void json_kv_u64(const char *k, uint64_t v)
 {
 	json_sep();
 	json_str(k);
 	printf(":%" PRIu64, v);
 }
 
-static void json_kv_s64(const char *k, int64_t v)
+void json_kv_s64(const char *k, int64_t v)
 {
 	json_sep();
 	json_str(k);
 	printf(":%" PRId64, v);
 }
 
-static void json_open(char c)
+void json_open(char c)
 {
 	json_sep();
 	putchar(c);
 	json_first = true;
 }
 
-static void json_open_key(const char *k, char c)
+void json_open_key(const char *k, char c)
 {
 	json_sep();
 	json_str(k);
@@ -443,7 +447,7 @@ static void json_open_key(const char *k, char c)
 	json_first = true;
 }
 
-static void json_close(char c)
+void json_close(char c)
 {
 	putchar(c);
 	json_first = false;
@@ -843,11 +847,6 @@ static int cmd_stat(int argc, char **argv)
 
 /* ------------------------------------------------------------ diagram */
 
-struct diagram_edge {
-	int from, to;
-	const char *label;
-};
-
 /* RFC 9293 Figure 5 (CLOSED is Linux's CLOSE) */
 static const struct diagram_edge rfc_edges[] = {
 	{ ATCP_CLOSE,		ATCP_LISTEN,		"passive OPEN" },
@@ -887,22 +886,68 @@ static const char *diagram_name(int st)
 	return st == ATCP_CLOSE ? "CLOSED" : state_name(st);
 }
 
+/* the edge counts of the named network namespaces (ip netns), added up */
+static void stats_netns_sum(struct stats *sum, char **names, int n)
+{
+	struct stats *one = calloc(1, sizeof(*one));
+	int i, f, t, fd;
+
+	if (!one)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "/run/netns/%s", names[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET))
+			die("network namespace %s: %s", names[i], strerror(errno));
+		close(fd);
+		stats_get(genl_open(), one);
+		for (f = 0; f < ATCP_MAX_STATES; f++)
+			for (t = 0; t < ATCP_MAX_STATES; t++)
+				sum->edge[f][t] += one->edge[f][t];
+	}
+	free(one);
+}
+
 static int cmd_diagram(int argc, char **argv)
 {
-	bool dot = argc == 1 && !strcmp(argv[0], "--dot");
-	struct genl *g;
+	const char *svg = NULL;
+	char *netns[16];
+	int nnetns = 0;
+	bool dot = false;
 	struct stats *st;
 	unsigned int used = 0;
 	size_t i;
-	int f, t;
+	int f, t, a;
 
-	if (argc > 1 || (argc == 1 && !dot))
-		die("usage: atcp diagram [--dot]");
-	g = genl_open();
+	for (a = 0; a < argc; a++) {
+		if (!strcmp(argv[a], "--dot"))
+			dot = true;
+		else if (!strcmp(argv[a], "--svg") && a + 1 < argc)
+			svg = argv[++a];
+		else if (!strcmp(argv[a], "--netns") && a + 1 < argc && nnetns < 16)
+			netns[nnetns++] = argv[++a];
+		else
+			die("usage: atcp diagram [--dot] [--svg FILE] [--netns NAME]...");
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		die("out of memory");
-	stats_get(g, st);
+	if (nnetns)
+		stats_netns_sum(st, netns, nnetns);
+	else
+		stats_get(genl_open(), st);
+
+	if (svg) {
+		FILE *out = fopen(svg, "w");
+
+		if (!out)
+			die("%s: %s", svg, strerror(errno));
+		diagram_svg(out, st->edge, rfc_edges, ARRAY_SIZE(rfc_edges));
+		if (fclose(out))
+			die("%s: %s", svg, strerror(errno));
+	}
 
 	if (json) {
 		json_open('{');
@@ -1347,7 +1392,9 @@ static void usage(FILE *f)
 		"  stat [-z] [-a] [-r] [-n] [-s] [-d SECONDS]             counters since last run\n"
 		"  monitor [-c COUNT]                                     state changes, live\n"
 		"  param [NAME [VALUE]]                                   tunables\n"
-		"  diagram [--dot]                                        state diagram with counts\n"
+		"  diagram [--dot] [--svg FILE] [--netns NAME]...         state diagram with counts\n"
+		"  trace [-c N] [-t SEC] [port N] [addr A] [--svg FILE] [--pcap FILE]\n"
+		"                                                         sequence diagrams of connections\n"
 		"Options: -j JSON output, -h help.  See atcp(8).\n");
 }
 
@@ -1385,6 +1432,8 @@ int main(int argc, char **argv)
 		return cmd_param(argc, argv);
 	if (!strcmp(cmd, "diagram"))
 		return cmd_diagram(argc, argv);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc, argv);
 	fprintf(stderr, "%s: unknown command \"%s\"\n", prog, cmd);
 	usage(stderr);
 	return 2;
