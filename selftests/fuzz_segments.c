@@ -43,9 +43,9 @@
  * and a sound header (Linux TCP: at most that); for atcp InErrs at
  * least by those plus the truncated headers, bad data offsets and SYN+FIN /
  * SYN+RST, and OutOfWindow + PAWSEstab (+ TSEcrRejected, at a request) at
- * least by the valid segments far outside the window, and with NoAckDrop at
- * least by those plus the in-window ones with none of ACK, SYN, RST in a
- * synchronized state.
+ * least by the valid segments far outside the window.  (Segments atcp drops on other paths without a
+ * counter, e.g. no ACK bit in a synchronized state, are counted by the
+ * fuzzer and printed, not asserted: see Documentation/testing.md.)
  * Before each check P waits until B has taken in every segment it sent.
  *
  * Knobs: ATCP_FUZZ_SECS (default 10) seconds of fuzzing per variant, split
@@ -1138,9 +1138,7 @@ static void fuzz_one(struct fz *f)
 		f->c.syn_bad++;
 	else if (m.csum)
 		f->c.csum_bad++;
-	if (m.trunc >= 0 || m.doff)
-		;	/* dropped before any state is looked at */
-	else if (m.csum)
+	if (m.trunc < 0 && !m.doff && m.csum)
 		f->c.csum_any++;
 	else if (sync && is_far(f, seq, paylen + !!(fl & SEG_SYN) + !!(fl & SEG_FIN)))
 		f->c.far++;
@@ -1465,8 +1463,13 @@ FIXTURE_SETUP(fz)
 	f->paddr = ns_inaddr(NS_A);
 	f->saddr = ns_inaddr(NS_B);
 	/* only the raw socket's packets leave A: A's kernel answers nothing */
-	f->raw = raw_peer_open(NS_A, DEV_A, variant->proto, FUZZ_MARK);
+	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %1$s clsact && "
+			   "tc filter add dev %1$s egress prio 1 handle 0x%2$x fw action ok && "
+			   "tc filter add dev %1$s egress prio 2 u32 match ip protocol %3$d 0xff "
+			   "action drop", DEV_A, FUZZ_MARK, variant->proto));
+	f->raw = raw_open(NS_A, variant->proto);
 	ASSERT_LE(0, f->raw);
+	ASSERT_EQ(0, set_int(f->raw, SOL_SOCKET, SO_MARK, FUZZ_MARK));
 	set_int(f->raw, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
 	set_int(f->raw, SOL_SOCKET, SO_SNDBUFFORCE, 8 << 20);
 	/* TIME_WAIT outlives the test's bursts; SYN retries outlive them too */
@@ -1490,7 +1493,7 @@ FIXTURE_TEARDOWN(fz)
 
 static const char *const ctr_names[] = {
 	"InSegs", "InErrs", "InCsumErrors", "OutOfWindow", "PAWSEstab", "ChallengeACK",
-	"NoAckDrop", "TSEcrRejected",
+	"TSEcrRejected",
 };
 #define NCTR (sizeof(ctr_names) / sizeof(ctr_names[0]))
 
@@ -1581,12 +1584,8 @@ static void run_state(struct __test_metadata *_metadata, FIXTURE_DATA(fz) *self,
 		ASSERT_EQ((long long)f->c.csum_bad, c1[2] - c0[2]) TH_LOG("InCsumErrors");
 		ASSERT_LE((long long)(f->c.hdr_bad + f->c.syn_bad + f->c.csum_bad), c1[1] - c0[1])
 			TH_LOG("InErrs");
-		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4] + c1[7] - c0[7])
+		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6])
 			TH_LOG("OutOfWindow + PAWSDrops + TSEcrRejected");
-		/* in window without ACK: dropped as NoAckDrop, or first by PAWS */
-		ASSERT_LE((long long)(f->c.far + f->c.noack),
-			  c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6] + c1[7] - c0[7])
-			TH_LOG("OutOfWindow + PAWSDrops + NoAckDrop + TSEcrRejected");
 	} else {
 		/*
 		 * Linux verifies the checksum on each path, and a path may drop
