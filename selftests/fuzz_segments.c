@@ -41,11 +41,12 @@
  * Counters: InSegs of B grows by exactly the number of segments P sent
  * (TCP and atcp), InCsumErrors by exactly the number with a bad checksum
  * and a sound header (Linux TCP: at most that); for atcp InErrs at
- * least by those plus the truncated headers, bad data offsets and SYN+FIN /
- * SYN+RST, and OutOfWindow + PAWSEstab (+ TSEcrRejected, at a request) at
- * least by the valid segments far outside the window.  (Segments atcp drops on other paths without a
- * counter, e.g. no ACK bit in a synchronized state, are counted by the
- * fuzzer and printed, not asserted: see Documentation/testing.md.)
+ * least by those plus the truncated headers, bad data offsets and SYN+RST
+ * (SYN+FIN passes the header check: full sockets take it), and
+ * OutOfWindow + PAWSEstab (+ TSEcrRejected, at a request) at least by the
+ * valid segments far outside the window.  (Segments atcp drops on other
+ * paths without a counter of their own are counted by the fuzzer and
+ * printed: see Documentation/testing.md.)
  * Before each check P waits until B has taken in every segment it sent.
  *
  * Knobs: ATCP_FUZZ_SECS (default 10) seconds of fuzzing per variant, split
@@ -1134,7 +1135,7 @@ static void fuzz_one(struct fz *f)
 	f->c.fuzzed++;
 	if (m.trunc >= 0 || m.doff)
 		f->c.hdr_bad++;
-	else if ((fl & SEG_SYN) && (fl & (SEG_FIN | SEG_RST)))
+	else if ((fl & SEG_SYN) && (fl & SEG_RST))
 		f->c.syn_bad++;
 	else if (m.csum)
 		f->c.csum_bad++;
