@@ -1634,6 +1634,19 @@ static inline int raw_wait(int raw, int sport, int dport, uint8_t mask, uint8_t 
 	return raw_wait_ts(raw, sport, dport, mask, want, out, timeout_ms, NULL);
 }
 
+/* The next segment from @sport to @dport but a SYN (a SYN may be retransmitted any time). */
+static inline int raw_wait_not_syn(int raw, int sport, int dport, struct seen_seg *r,
+				   long timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	do {
+		if (raw_wait(raw, sport, dport, 0, 0, r, deadline - now_ms()))
+			return -1;
+	} while (r->flags & SEG_SYN);
+	return 0;
+}
+
 /* Kernel receive timestamps on @raw, for raw_wait_ts(). */
 static inline int raw_timestamps(int raw)
 {

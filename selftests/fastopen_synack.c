@@ -109,18 +109,6 @@ static int sd_synack(FIXTURE_DATA(sd) *self, uint8_t flags)
 	return n ? raw_send(self->raw, self->saddr, buf, n) : -1;
 }
 
-/* The client's first segment that is not a SYN. */
-static int sd_answer(FIXTURE_DATA(sd) *self, struct seen_seg *r)
-{
-	long deadline = now_ms() + WAIT_MS;
-
-	do {
-		if (raw_wait(self->raw, self->cport, PORT, 0, 0, r, deadline - now_ms()))
-			return -1;
-	} while (r->flags & SEG_SYN);
-	return 0;
-}
-
 TEST_F(sd, data_after_fastopen_syn)
 {
 	char got[sizeof(sdata)];
@@ -129,7 +117,7 @@ TEST_F(sd, data_after_fastopen_syn)
 	ASSERT_EQ(0, sd_open(self, true));
 	ASSERT_EQ(sizeof(cdata), self->syn_len);
 	ASSERT_EQ(0, sd_synack(self, 0));
-	ASSERT_EQ(0, sd_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_ACK, r.flags & (SEG_ACK | SEG_RST | SEG_FIN));
 	EXPECT_EQ(SRV_ISS + 1 + sizeof(sdata), r.ack);
 	EXPECT_EQ(0, r.len);
@@ -146,7 +134,7 @@ TEST_F(sd, data_fin_after_fastopen)
 
 	ASSERT_EQ(0, sd_open(self, true));
 	ASSERT_EQ(0, sd_synack(self, SEG_FIN));
-	ASSERT_EQ(0, sd_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_ACK, r.flags & (SEG_ACK | SEG_RST | SEG_FIN));
 	EXPECT_EQ(SRV_ISS + 1 + sizeof(sdata) + 1, r.ack);
 	EXPECT_EQ(TCP_CLOSE_WAIT, sock_state(self->fd));
@@ -163,7 +151,7 @@ TEST_F(sd, data_after_plain_syn)
 	ASSERT_EQ(0, sd_open(self, false));
 	ASSERT_EQ(0, self->syn_len);
 	ASSERT_EQ(0, sd_synack(self, SEG_FIN));
-	ASSERT_EQ(0, sd_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_ACK, r.flags & (SEG_ACK | SEG_RST | SEG_FIN));
 	EXPECT_EQ(SRV_ISS + 1, r.ack);
 	EXPECT_EQ(TCP_ESTABLISHED, sock_state(self->fd));

@@ -81,23 +81,11 @@ static int ss_synack(FIXTURE_DATA(ss) *self, uint32_t tsecr)
 	return n ? raw_send(self->raw, self->saddr, buf, n) : -1;
 }
 
-/* The client's next segment but a SYN (its retransmission may come any time). */
-static int ss_answer(FIXTURE_DATA(ss) *self, struct seen_seg *r)
-{
-	long deadline = now_ms() + WAIT_MS;
-
-	do {
-		if (raw_wait(self->raw, self->cport, PORT, 0, 0, r, deadline - now_ms()))
-			return -1;
-	} while (r->flags & SEG_SYN);
-	return 0;
-}
-
 static void ss_expect_established(struct __test_metadata *_metadata, FIXTURE_DATA(ss) *self)
 {
 	struct seen_seg r;
 
-	ASSERT_EQ(0, ss_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_ACK, r.flags & (SEG_ACK | SEG_RST));
 	EXPECT_EQ(0x20000001u, r.ack);
 	ASSERT_EQ(POLLOUT, poll_fd(self->fd, POLLOUT, WAIT_MS) & POLLOUT);
@@ -110,14 +98,14 @@ TEST_F(ss, synack_echoing_no_timestamp_of_ours_reset)
 	struct seen_seg r;
 
 	ASSERT_EQ(0, ss_synack(self, self->syn_tsval + 100000000u));
-	ASSERT_EQ(0, ss_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_RST, r.flags & (SEG_ACK | SEG_RST));
 	EXPECT_EQ(self->iss + 1, r.seq);
 	EXPECT_EQ(TCP_SYN_SENT, sock_state(self->fd));
 	EXPECT_EQ(0, sock_error(self->fd));
 	/* older than the first SYN: rejected too */
 	ASSERT_EQ(0, ss_synack(self, self->syn_tsval - 1000));
-	ASSERT_EQ(0, ss_answer(self, &r));
+	ASSERT_EQ(0, raw_wait_not_syn(self->raw, self->cport, PORT, &r, WAIT_MS));
 	EXPECT_EQ(SEG_RST, r.flags & (SEG_ACK | SEG_RST));
 	EXPECT_EQ(TCP_SYN_SENT, sock_state(self->fd));
 	/* the right one completes the handshake */
