@@ -273,7 +273,8 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 
 	if (atcp_seq_after(cb->seq, as->snd_wl1) ||
 	    (cb->seq == as->snd_wl1 && !atcp_seq_before(ack, as->snd_wl2))) {
-		as->snd_wnd = (u32)cb->wnd << as->snd_wscale;
+		/* a SYN's window is never scaled (RFC 7323 2.2) */
+		as->snd_wnd = (u32)cb->wnd << (cb->flags & ATCPHDR_SYN ? 0 : as->snd_wscale);
 		as->snd_wl1 = cb->seq;
 		as->snd_wl2 = ack;
 		as->max_window = max(as->max_window, as->snd_wnd);
@@ -618,6 +619,23 @@ static bool atcp_paws_reject(const struct atcp_sock *as, const struct atcp_opts 
 	return !time_after(jiffies, as->ts_recent_stamp + ATCP_PAWS_IDLE);
 }
 
+/*
+ * Simultaneous open (RFC 9293 Figure 8): our SYN crossed the peer's, and in
+ * SYN_RECV its SYN-ACK repeats the SYN we took and acknowledges ours.  That
+ * completes the handshake, as in Linux TCP (its old SYN is then answered with
+ * a D-SACK ACK like any duplicate).  Any other SYN in a synchronized state
+ * draws a challenge ACK (RFC 5961 4).  A passive Fast Open child has no
+ * socket yet: a SYN-ACK to it is bogus.
+ */
+static bool atcp_simopen_synack(const struct sock *sk, const struct atcp_skb_cb *cb)
+{
+	const struct atcp_sock *as = atcp_sk(sk);
+
+	return sk->sk_state == TCP_SYN_RECV && sk->sk_socket &&
+	       (cb->flags & ATCPHDR_ACK) && cb->seq + 1 == cb->end_seq &&
+	       cb->end_seq == as->rcv_nxt && cb->ack_seq == as->snd_nxt;
+}
+
 /* Every synchronized state of a full socket (RFC 9293 3.10.7.4). */
 static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
@@ -649,7 +667,7 @@ static void atcp_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
-	if (cb->flags & ATCPHDR_SYN) {
+	if ((cb->flags & ATCPHDR_SYN) && !atcp_simopen_synack(sk, cb)) {
 		atcp_send_challenge_ack(sk, skb);
 		goto discard;
 	}
