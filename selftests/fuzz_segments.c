@@ -44,9 +44,9 @@
  * least by those plus the truncated headers, bad data offsets and SYN+RST
  * (SYN+FIN passes the header check: full sockets take it), and
  * OutOfWindow + PAWSEstab (+ TSEcrRejected, at a request) at least by the
- * valid segments far outside the window.  (Segments atcp drops on other
- * paths without a counter of their own are counted by the fuzzer and
- * printed: see Documentation/testing.md.)
+ * valid segments far outside the window, and with NoAckDrop at least by
+ * those plus the in-window ones with none of ACK, SYN, RST in a
+ * synchronized state ("valid": sound header, checksum and options).
  * Before each check P waits until B has taken in every segment it sent.
  *
  * Knobs: ATCP_FUZZ_SECS (default 10) seconds of fuzzing per variant, split
@@ -1042,6 +1042,28 @@ static void dump_recent(void)
 }
 
 /* Build, mangle and send one fuzzed segment. */
+/*
+ * Options atcp refuses (InErrs): one that does not fit, or a length below
+ * 2.  Linux TCP stops parsing there and takes the segment.
+ */
+static bool opts_malformed(const uint8_t *o, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (o[i] == 0)
+			return false;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || o[i + 1] < 2 || o[i + 1] > len - i)
+			return true;
+		i += o[i + 1];
+	}
+	return false;
+}
+
 static void fuzz_one(struct fz *f)
 {
 	uint8_t buf[1600], opts[40];
@@ -1139,8 +1161,14 @@ static void fuzz_one(struct fz *f)
 		f->c.syn_bad++;
 	else if (m.csum)
 		f->c.csum_bad++;
-	if (m.trunc < 0 && !m.doff && m.csum)
+	if (m.trunc >= 0 || m.doff)
+		;	/* dropped before any state is looked at */
+	else if (m.csum)
 		f->c.csum_any++;
+	else if ((fl & SEG_SYN) && (fl & SEG_RST))
+		;	/* InErrs, before the state too */
+	else if (opts_malformed(opts, optlen))
+		;	/* InErrs, before PAWS and the window */
 	else if (sync && is_far(f, seq, paylen + !!(fl & SEG_SYN) + !!(fl & SEG_FIN)))
 		f->c.far++;
 	else if (sync && !(fl & (SEG_ACK | SEG_SYN | SEG_RST)))
@@ -1494,7 +1522,7 @@ FIXTURE_TEARDOWN(fz)
 
 static const char *const ctr_names[] = {
 	"InSegs", "InErrs", "InCsumErrors", "OutOfWindow", "PAWSEstab", "ChallengeACK",
-	"TSEcrRejected",
+	"TSEcrRejected", "NoAckDrop",
 };
 #define NCTR (sizeof(ctr_names) / sizeof(ctr_names[0]))
 
@@ -1587,6 +1615,13 @@ static void run_state(struct __test_metadata *_metadata, FIXTURE_DATA(fz) *self,
 			TH_LOG("InErrs");
 		ASSERT_LE((long long)f->c.far, c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6])
 			TH_LOG("OutOfWindow + PAWSDrops + TSEcrRejected");
+		/* in window without ACK: NoAckDrop, or dropped first by PAWS */
+		ASSERT_LE((long long)(f->c.far + f->c.noack),
+			  c1[3] - c0[3] + c1[4] - c0[4] + c1[6] - c0[6] + c1[7] - c0[7])
+			TH_LOG("OutOfWindow + PAWSDrops + TSEcrRejected + NoAckDrop");
+		/* and only those: in a synchronized state every other segment has ACK */
+		if (target >= F_ESTABLISHED && target != F_TIME_WAIT)
+			ASSERT_LE(c1[7] - c0[7], (long long)f->c.noack) TH_LOG("NoAckDrop");
 	} else {
 		/*
 		 * Linux verifies the checksum on each path, and a path may drop
