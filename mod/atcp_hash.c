@@ -272,7 +272,10 @@ static void atcp_bind_sock(struct atcp_net *an, struct sock *sk, u16 port, bool 
 	inet_sk(sk)->inet_num = port;
 }
 
-/* process context, socket locked: proto.get_port for bind() and listen() */
+/*
+ * process context, socket locked: proto.get_port for bind() and listen().
+ * 0, or -EADDRINUSE, which inet_bind() hands to the caller as it is.
+ */
 int atcp_get_port(struct sock *sk, unsigned short snum)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
@@ -281,7 +284,7 @@ int atcp_get_port(struct sock *sk, unsigned short snum)
 	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
 	int low, high, range, i;
 	u32 offset;
-	int ret = 1;
+	int ret = -EADDRINUSE;
 
 	spin_lock_bh(&an->lock);
 	if (snum) {
