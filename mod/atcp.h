@@ -170,6 +170,7 @@ struct atcp_bind {
 	__be32			addr;
 	u16			port;		/* host order */
 	bool			reuse;
+	bool			reuseport;	/* TIME_WAIT entries: SO_REUSEPORT of the socket */
 	bool			by_connect;	/* picked by connect(), shareable */
 	bool			bound;
 	struct sock		*sk;		/* NULL for TIME_WAIT entries */
@@ -496,13 +497,14 @@ int atcp_tables_init(struct atcp_net *an);
 void atcp_tables_free(struct atcp_net *an);
 struct atcp_ent *atcp_lookup_established(struct atcp_net *an, __be32 laddr, __be16 lport,
 					 __be32 raddr, __be16 rport);
-struct sock *atcp_lookup_listener(struct atcp_net *an, __be32 daddr, __be16 dport, int dif);
+struct sock *atcp_lookup_listener(struct atcp_net *an, struct sk_buff *skb, __be32 saddr,
+				  __be16 sport, __be32 daddr, __be16 dport, int dif);
 bool atcp_ent_get(struct atcp_ent *ent);
 void atcp_ent_put(struct atcp_ent *ent);
 void atcp_ehash_insert(struct atcp_net *an, struct atcp_ent *ent);
 void atcp_ehash_remove(struct atcp_net *an, struct atcp_ent *ent);
 void atcp_ehash_replace(struct atcp_net *an, struct atcp_ent *old, struct atcp_ent *new);
-void atcp_lhash_insert(struct sock *sk);
+int atcp_lhash_insert(struct sock *sk);
 void atcp_lhash_remove(struct sock *sk);
 int atcp_get_port(struct sock *sk, unsigned short snum);
 /* What a connect() inherits from the TIME_WAIT entry it took over. */

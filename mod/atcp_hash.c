@@ -6,19 +6,28 @@
  *  - bhash: local port ownership (bind conflicts, ephemeral port choice)
  * Writers hold atcp_net.lock (bh-safe); the receive path reads ehash and lhash
  * under RCU and takes a reference with a not-zero increment.
+ * Listeners with SO_REUSEPORT on one address and port also form a group of
+ * the kernel's sock_reuseport (sk_reuseport_cb), which picks the listener
+ * for each incoming SYN.
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
 #include <net/sock.h>
+#include <net/sock_reuseport.h>
 #include "atcp.h"
 
 static u32 atcp_hash_seed __read_mostly;
 
-static u32 atcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
+/* All 32 bits: the SO_REUSEPORT choice scales this hash to the group size. */
+static u32 atcp_hashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
 {
 	return jhash_3words((__force u32)laddr, (__force u32)raddr,
-			    ((u32)ntohs(lport) << 16) | ntohs(rport),
-			    atcp_hash_seed) & ((1U << ATCP_EHASH_BITS) - 1);
+			    ((u32)ntohs(lport) << 16) | ntohs(rport), atcp_hash_seed);
+}
+
+static u32 atcp_ehashfn(__be32 laddr, __be16 lport, __be32 raddr, __be16 rport)
+{
+	return atcp_hashfn(laddr, lport, raddr, rport) & ((1U << ATCP_EHASH_BITS) - 1);
 }
 
 static struct hlist_head *atcp_lhash_bucket(struct atcp_net *an, u16 port)
@@ -108,8 +117,12 @@ struct atcp_ent *atcp_lookup_established(struct atcp_net *an, __be32 laddr, __be
 	return ent;
 }
 
-/* softirq, under RCU: best listener for daddr:dport (exact address beats wildcard) */
-struct sock *atcp_lookup_listener(struct atcp_net *an, __be32 daddr, __be16 dport, int dif)
+/*
+ * softirq, under RCU: best listener for daddr:dport (exact address beats
+ * wildcard) for a segment of @skb (data at the atcp header) from saddr:sport.
+ */
+struct sock *atcp_lookup_listener(struct atcp_net *an, struct sk_buff *skb, __be32 saddr,
+				  __be16 sport, __be32 daddr, __be16 dport, int dif)
 {
 	u16 port = ntohs(dport);
 	struct sock *best = NULL;
@@ -135,6 +148,19 @@ struct sock *atcp_lookup_listener(struct atcp_net *an, __be32 daddr, __be16 dpor
 			best = sk;
 			best_score = score;
 		}
+	}
+	/*
+	 * A listener of an SO_REUSEPORT group stands for all of it (the members
+	 * share address, port and device, so they score alike): the group's
+	 * BPF program, or else the 4-tuple's hash, picks the member.
+	 */
+	if (best && best->sk_reuseport) {
+		struct sock *pick;
+
+		pick = reuseport_select_sock(best, atcp_hashfn(daddr, dport, saddr, sport), skb,
+					     tcp_hdrlen(skb));
+		if (pick)
+			best = pick;
 	}
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
@@ -179,15 +205,50 @@ void atcp_ehash_replace(struct atcp_net *an, struct atcp_ent *old, struct atcp_e
 	spin_unlock_bh(&an->lock);
 }
 
-void atcp_lhash_insert(struct sock *sk)
+/*
+ * an->lock held: put the new listener @sk (SO_REUSEPORT, owner @uid) into the
+ * group of a listener on the same address, port and device with the same
+ * owner, or start a group of its own.
+ */
+static int atcp_reuseport_join(struct atcp_net *an, struct sock *sk, kuid_t uid)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct atcp_sock *as;
+
+	lockdep_assert_held(&an->lock);
+	hlist_for_each_entry(as, atcp_lhash_bucket(an, inet->inet_num), lnode) {
+		struct sock *sk2 = &as->inet.sk;
+
+		if (sk2 == sk || !sk2->sk_reuseport ||
+		    inet_sk(sk2)->inet_num != inet->inet_num ||
+		    inet_sk(sk2)->inet_rcv_saddr != inet->inet_rcv_saddr ||
+		    sk2->sk_bound_dev_if != sk->sk_bound_dev_if ||
+		    !uid_eq(atcp_sk_uid(sk2), uid))
+			continue;
+		return reuseport_add_sock(sk, sk2, !inet->inet_rcv_saddr);
+	}
+	return reuseport_alloc(sk, !inet->inet_rcv_saddr);
+}
+
+/* process context, socket locked: @sk starts listening (0 or -ENOMEM) */
+int atcp_lhash_insert(struct sock *sk)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
 	struct atcp_sock *as = atcp_sk(sk);
+	kuid_t uid = atcp_sk_uid(sk);
+	int err = 0;
 
 	spin_lock_bh(&an->lock);
+	if (sk->sk_reuseport) {
+		err = atcp_reuseport_join(an, sk, uid);
+		if (err)
+			goto out;
+	}
 	hlist_add_head_rcu(&as->lnode, atcp_lhash_bucket(an, inet_sk(sk)->inet_num));
 	as->lhashed = true;
+out:
 	spin_unlock_bh(&an->lock);
+	return err;
 }
 
 void atcp_lhash_remove(struct sock *sk)
@@ -199,6 +260,13 @@ void atcp_lhash_remove(struct sock *sk)
 	if (as->lhashed) {
 		hlist_del_init_rcu(&as->lnode);
 		as->lhashed = false;
+		/*
+		 * Leave the SO_REUSEPORT group with the table: SYNs go to the
+		 * other members from now on.  (A group that a BPF attach made
+		 * for a socket that never listened is left to sk_destruct().)
+		 */
+		if (rcu_access_pointer(sk->sk_reuseport_cb))
+			reuseport_detach_sock(sk);
 	}
 	spin_unlock_bh(&an->lock);
 }
@@ -225,13 +293,22 @@ static bool atcp_bind_is_listening(const struct atcp_bind *b)
 	return b->sk && READ_ONCE(b->sk->sk_state) == TCP_LISTEN;
 }
 
+/* SO_REUSEPORT of an owner: the socket's as it is now, a TIME_WAIT entry's copy */
+static bool atcp_bind_reuseport(const struct atcp_bind *b)
+{
+	return b->sk ? b->sk->sk_reuseport : b->reuseport;
+}
+
 /*
- * Would binding @self (addr, port) clash with an existing owner?  The rules
- * are TCP's: different specific addresses never clash; otherwise both sides
- * must have SO_REUSEADDR and the existing owner may not be listening.
+ * Would binding @self (addr, port; SO_REUSEADDR @reuse, SO_REUSEPORT
+ * @reuseport, owner @uid) clash with an existing owner?  The rules are
+ * TCP's: different specific addresses never clash.  Otherwise the port is
+ * shared if both have SO_REUSEADDR and the existing owner is not
+ * listening, or if both have SO_REUSEPORT and the existing owner has the
+ * same effective uid or is a TIME_WAIT entry.
  */
 static bool atcp_bind_conflict(struct atcp_net *an, const struct atcp_bind *self,
-			       __be32 addr, u16 port, bool reuse)
+			       __be32 addr, u16 port, bool reuse, bool reuseport, kuid_t uid)
 {
 	struct atcp_bind *b;
 
@@ -242,6 +319,9 @@ static bool atcp_bind_conflict(struct atcp_net *an, const struct atcp_bind *self
 		if (addr && b->addr && addr != b->addr)
 			continue;
 		if (reuse && b->reuse && !atcp_bind_is_listening(b))
+			continue;
+		if (reuseport && atcp_bind_reuseport(b) &&
+		    (!b->sk || uid_eq(atcp_sk_uid(b->sk), uid)))
 			continue;
 		return true;
 	}
@@ -272,20 +352,25 @@ static void atcp_bind_sock(struct atcp_net *an, struct sock *sk, u16 port, bool 
 	inet_sk(sk)->inet_num = port;
 }
 
-/* process context, socket locked: proto.get_port for bind() and listen() */
+/*
+ * process context, socket locked: proto.get_port for bind() and listen().
+ * 0, or -EADDRINUSE, which inet_bind() hands to the caller as it is.
+ */
 int atcp_get_port(struct sock *sk, unsigned short snum)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
 	struct atcp_bind *self = &atcp_sk(sk)->bind;
 	bool reuse = sk->sk_reuse != SK_NO_REUSE;
 	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
+	kuid_t uid = atcp_sk_uid(sk);
 	int low, high, range, i;
 	u32 offset;
-	int ret = 1;
+	int ret = -EADDRINUSE;
 
 	spin_lock_bh(&an->lock);
 	if (snum) {
-		if (!atcp_bind_conflict(an, self->bound ? self : NULL, addr, snum, reuse)) {
+		if (!atcp_bind_conflict(an, self->bound ? self : NULL, addr, snum, reuse,
+					sk->sk_reuseport, uid)) {
 			if (!self->bound)
 				atcp_bind_sock(an, sk, snum, false);
 			ret = 0;
@@ -314,11 +399,13 @@ out:
 bool atcp_listen_conflict(struct sock *sk)
 {
 	struct atcp_net *an = atcp_sk_net(sk);
+	kuid_t uid = atcp_sk_uid(sk);
 	bool clash;
 
 	spin_lock_bh(&an->lock);
 	clash = atcp_bind_conflict(an, &atcp_sk(sk)->bind, inet_sk(sk)->inet_rcv_saddr,
-				   inet_sk(sk)->inet_num, sk->sk_reuse != SK_NO_REUSE);
+				   inet_sk(sk)->inet_num, sk->sk_reuse != SK_NO_REUSE,
+				   sk->sk_reuseport, uid);
 	spin_unlock_bh(&an->lock);
 	return clash;
 }

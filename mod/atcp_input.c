@@ -876,7 +876,8 @@ int atcp_v4_rcv(struct sk_buff *skb)
 		}
 	}
 
-	sk = atcp_lookup_listener(an, iph->daddr, th->dest, inet_iif(skb));
+	sk = atcp_lookup_listener(an, skb, iph->saddr, th->source, iph->daddr, th->dest,
+				  inet_iif(skb));
 	if (!ent)
 		atcp_trace_in(skb, sk ? TCP_LISTEN : TCP_CLOSE);
 	if (!sk)

@@ -214,6 +214,7 @@ struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req,
 	sk->sk_destruct = inet_sock_destruct;
 	sk->sk_backlog_rcv = lsk->sk_backlog_rcv;
 	sk->sk_reuse = lsk->sk_reuse;
+	sk->sk_reuseport = lsk->sk_reuseport;	/* not its group: children do not listen */
 	sk->sk_bound_dev_if = lsk->sk_bound_dev_if;
 	sk->sk_mark = lsk->sk_mark;
 	sk->sk_priority = lsk->sk_priority;
@@ -764,6 +765,7 @@ void atcp_time_wait(struct sock *sk)
 	tw->bind.addr = as->bind.addr;
 	tw->bind.port = as->bind.port;
 	tw->bind.reuse = as->bind.reuse;
+	tw->bind.reuseport = sk->sk_reuseport;
 	tw->bind.by_connect = as->bind.by_connect;
 	refcount_set(&tw->refcnt, 2);		/* table + timer */
 	write_pnet(&tw->net, sock_net(sk));

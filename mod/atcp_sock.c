@@ -242,7 +242,12 @@ static int atcp_listen(struct socket *sock, int backlog)
 		}
 		atcp_fastopen_listen(sk, backlog);
 		atcp_set_state(sk, TCP_LISTEN);
-		atcp_lhash_insert(sk);
+		err = atcp_lhash_insert(sk);
+		if (err) {
+			/* no memory for the SO_REUSEPORT group */
+			atcp_set_state(sk, TCP_CLOSE);
+			goto out;
+		}
 	}
 	err = 0;
 out:

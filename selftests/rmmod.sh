@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Module unload safety, TAP output.  With a listener, established
-# connections, a request (SYN_RECV: the client's final ACK is dropped by
-# tc) and TIME_WAIT entries alive, "rmmod atcp" either refuses (the open
+# Module unload safety, TAP output.  With a listener, an SO_REUSEPORT group
+# of three listeners (one connection queued), established connections, a
+# request (SYN_RECV: the client's final ACK is dropped by tc) and TIME_WAIT
+# entries alive, "rmmod atcp" either refuses (the open
 # sockets pin the module) or succeeds cleanly; once every socket is closed
 # it succeeds even though TIME_WAIT entries remain; insmod again works and
 # so do sockets; deleting namespaces that still hold atcp entries (orphans
@@ -119,9 +120,11 @@ def sock():
     s.settimeout(5)
     return s
 
-def listener(addr, port):
+def listener(addr, port, reuseport=False):
     s = sock()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuseport:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind((addr, port))
     s.listen(16)
     return s
@@ -130,8 +133,9 @@ mode, ns_a, ns_b, addr_b = sys.argv[1:5]
 setns(ns_b)
 lst = listener(addr_b, 7000)
 lst_req = listener(addr_b, 7001)
+group = [listener(addr_b, 7002, True) for i in range(3)]
 setns(ns_a)
-keep = [lst, lst_req]
+keep = [lst, lst_req] + group
 
 def connection():
     c = sock()
@@ -162,6 +166,9 @@ for i in range(2):
 r = sock()
 r.connect((addr_b, 7001))
 keep.append(r)
+g = sock()
+g.connect((addr_b, 7002))
+keep.append(g)
 print("ready", flush=True)
 sys.stdin.read()
 EOF
@@ -200,7 +207,7 @@ stop_holder() {	# closes stdin: the holder closes its sockets and exits
 }
 
 entries_of_every_kind() {
-	wait_count "$NS_B" 0A 2 && wait_count "$NS_B" 01 3 && wait_count "$NS_A" 01 4 &&
+	wait_count "$NS_B" 0A 5 && wait_count "$NS_B" 01 4 && wait_count "$NS_A" 01 5 &&
 	wait_count "$NS_B" 03 1 && wait_count "$NS_A" 06 2
 }
 
