@@ -290,7 +290,7 @@ struct atcp_sock {
 	u8			ca_state;	/* ATCP_CA_* */
 	unsigned long		lsnd_time;	/* last data sent, for cwnd restart */
 	u8			ecn_flags;	/* ATCP_ECN_* (atcp_ecn.c) */
-	bool			ecn_cwr;	/* reduced for an ECE, until snd_una passes ecn_high_seq */
+	bool			ecn_cwr;	/* cut for an ECE, until snd_una passes: */
 	u32			ecn_high_seq;
 
 	/* receive sequence space */
