@@ -51,7 +51,8 @@
 #define ATCPHDR_RST		0x04
 #define ATCPHDR_PSH		0x08
 #define ATCPHDR_ACK		0x10
-#define ATCPHDR_CWR		0x80
+#define ATCPHDR_ECE		0x40	/* ECN-Echo (RFC 3168) */
+#define ATCPHDR_CWR		0x80	/* Congestion Window Reduced */
 
 /* byte 13 of the header holds the flags */
 #define atcp_flag_byte(th)	(((u8 *)(th))[13])
@@ -70,6 +71,8 @@ struct atcp_skb_cb {
 	u8			eor;		/* ends a MSG_EOR write: nothing joins it */
 	u16			wnd;		/* raw window field, received */
 	u16			pcount;		/* segments it counts for once sent */
+	/* received: ECE and CWR of the header, the ECN field of the IP header */
+	u8			ecn;
 };
 
 /* Scoreboard bits of a segment on the write queue. */
@@ -191,6 +194,7 @@ struct atcp_request {
 	bool			wscale_ok;
 	bool			sack_ok;
 	bool			ts_ok;
+	bool			ecn_ok;		/* ECN agreed (RFC 3168 6.1.1) */
 	u32			ts_recent;
 	u32			ts_off;
 	u32			synack_tsval_first;	/* TSvals our SYN-ACKs carried ... */
@@ -285,6 +289,9 @@ struct atcp_sock {
 	u32			dsacks;
 	u8			ca_state;	/* ATCP_CA_* */
 	unsigned long		lsnd_time;	/* last data sent, for cwnd restart */
+	u8			ecn_flags;	/* ATCP_ECN_* (atcp_ecn.c) */
+	bool			ecn_cwr;	/* cut for an ECE, until snd_una passes: */
+	u32			ecn_high_seq;
 
 	/* receive sequence space */
 	u32			irs;
@@ -376,6 +383,12 @@ struct atcp_sock {
 	u8			ev_detail;	/* segment flags, timer or syscall id */
 };
 
+/* atcp_sock.ecn_flags */
+#define ATCP_ECN_OK		0x01	/* negotiated; active side: requested */
+#define ATCP_ECN_QUEUE_CWR	0x02	/* the next new data segment carries CWR */
+#define ATCP_ECN_DEMAND_CWR	0x04	/* CE seen: ECE on our segments until CWR */
+#define ATCP_ECN_SEEN		0x08	/* an ECT or CE segment arrived */
+
 /* Congestion control states (atcp_info.ca_state). */
 enum atcp_ca_state {
 	ATCP_CA_OPEN,
@@ -431,6 +444,7 @@ struct atcp_net {
 	int			notsent_lowat;	/* unsent bytes a writer may queue */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			fastopen;	/* ATCP_TFO_* bits, as net.ipv4.tcp_fastopen */
+	int			ecn;		/* as net.ipv4.tcp_ecn: 0 off, 1 on, 2 accept */
 	int			rmem[3];	/* min, default, max receive buffer */
 	int			wmem[3];	/* min, default, max send buffer */
 	struct ctl_table_header	*sysctl_hdr;
@@ -611,6 +625,24 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 		       bool dupack);
 void atcp_enter_loss(struct sock *sk);
 void atcp_xmit_retransmits(struct sock *sk);
+
+/* atcp_ecn.c: Explicit Congestion Notification (RFC 3168) */
+void atcp_ecn_init_sock(struct sock *sk);
+u8 atcp_ecn_syn_flags(struct sock *sk, u8 flags);
+void atcp_ecn_xmit(struct sock *sk, const struct sk_buff *skb, u8 *flags);
+void atcp_ecn_rcv_synack(struct sock *sk, const struct atcp_skb_cb *cb);
+void atcp_ecn_rcv_syn(struct sock *sk, const struct atcp_skb_cb *cb);
+void atcp_ecn_req_init(struct atcp_request *req, const struct atcp_net *an,
+		       const struct sk_buff *skb);
+void atcp_ecn_accept_cwr(struct sock *sk, const struct atcp_skb_cb *cb);
+bool atcp_ecn_check_ce(struct sock *sk, const struct atcp_skb_cb *cb);
+void atcp_ecn_rcv_ack(struct sock *sk, const struct atcp_skb_cb *cb);
+
+static inline void atcp_ecn_queue_cwr(struct atcp_sock *as)
+{
+	if (as->ecn_flags & ATCP_ECN_OK)
+		as->ecn_flags |= ATCP_ECN_QUEUE_CWR;
+}
 
 /* atcp_cong.c */
 #define ATCP_MAX_CWND		(1U << 20)

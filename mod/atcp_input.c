@@ -14,6 +14,7 @@
 #include <linux/filter.h>
 #include <net/checksum.h>
 #include <net/inet_common.h>
+#include <net/inet_ecn.h>
 #include <net/icmp.h>
 #include <net/route.h>
 #include <linux/icmp.h>
@@ -107,6 +108,8 @@ void atcp_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
 					 ATCPHDR_PSH | ATCPHDR_ACK);
 	cb->wnd = ntohs(th->window);
 	cb->sacked = 0;
+	cb->ecn = (atcp_flag_byte(th) & (ATCPHDR_ECE | ATCPHDR_CWR)) |
+		  (ip_hdr(skb)->tos & INET_ECN_MASK);
 }
 
 /* The peer aborted the connection (RST accepted). */
@@ -292,6 +295,7 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		as->backoff = 0;
 	}
 	atcp_ack_recovery(sk, opts, prior_una, dupack);
+	atcp_ecn_rcv_ack(sk, cb);
 	if (atcp_seq_after(ack, prior_una)) {
 		if (!as->packets_out)
 			sk_stop_timer(sk, &as->rtx_timer);
@@ -425,6 +429,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	bool fin;
 
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4);
+	atcp_ecn_accept_cwr(sk, cb);
 
 	if (!atcp_seq_after(cb->end_seq, as->rcv_nxt)) {
 		/*
@@ -455,6 +460,8 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_r(skb, sk);
 	if (!as->lrcv_time || time_after(jiffies, as->lrcv_time + as->rto))
 		atcp_enter_quickack(as);
+	if (atcp_ecn_check_ce(sk, cb))
+		as->quickack = max_t(u8, as->quickack, 2);
 	as->lrcv_time = jiffies;
 	segs = atcp_skb_segs(skb);
 
@@ -556,6 +563,10 @@ static void atcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	}
 
 	atcp_apply_syn_options(sk, &opts);
+	if (cb->flags & ATCPHDR_ACK)
+		atcp_ecn_rcv_synack(sk, cb);
+	else
+		atcp_ecn_rcv_syn(sk, cb);
 	as->irs = cb->seq;
 	as->rcv_nxt = cb->seq + 1;
 	as->copied_seq = as->rcv_nxt;

@@ -117,6 +117,7 @@ void atcp_req_init(struct atcp_request *req, struct sock *lsk, struct sk_buff *s
 	req->rcv_wscale = req->wscale_ok ? atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;
 	req->bound_dev_if = lsk->sk_bound_dev_if;
 	req->born = jiffies;
+	atcp_ecn_req_init(req, an, skb);
 }
 
 /* Answer a SYN with a cookie instead of a request entry (listener locked). */
@@ -133,6 +134,7 @@ static void atcp_send_cookie(struct sock *lsk, struct sk_buff *skb, const struct
 		/* nowhere to keep them */
 		req.wscale_ok = false;
 		req.sack_ok = false;
+		req.ecn_ok = false;
 		req.rcv_wscale = 0;
 	}
 	atcp_sk(lsk)->last_cookie_sent = jiffies | 1;
@@ -285,6 +287,8 @@ struct sock *atcp_create_child(struct sock *lsk, struct atcp_request *req,
 	as->mss = max_t(u16, min(as->advmss, req->peer_mss), ATCP_MIN_MSS);
 	as->sack_ok = req->sack_ok;
 	as->ts_ok = req->ts_ok;
+	as->ecn_flags = req->ecn_ok ? ATCP_ECN_OK : 0;
+	as->ecn_cwr = false;
 	as->ts_off = req->ts_off;
 	as->ts_recent = req->ts_recent;
 	as->ts_recent_stamp = jiffies;
@@ -513,9 +517,12 @@ static bool atcp_cookie_ack(struct sock *lsk, struct sk_buff *skb)
 			req->wscale_ok = false;
 		if (!READ_ONCE(an->sack))
 			req->sack_ok = false;
+		if (!READ_ONCE(an->ecn))
+			req->ecn_ok = false;
 	} else {
 		req->wscale_ok = false;
 		req->sack_ok = false;
+		req->ecn_ok = false;
 	}
 	req->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
 	req->rcv_wscale = req->wscale_ok ? atcp_choose_wscale(atcp_rcvbuf_max(lsk)) : 0;

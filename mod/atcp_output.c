@@ -248,6 +248,10 @@ int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_
 	 */
 	if (atcp_skb_pcount(oskb) > 1)
 		flags |= ATCPHDR_PSH;
+	if (flags & ATCPHDR_SYN)
+		flags |= atcp_ecn_syn_flags(sk, flags);
+	else
+		atcp_ecn_xmit(sk, oskb, &flags);
 	if (flags & ATCPHDR_SYN) {
 		/* our SYN offers what the netns allows; a SYN-ACK echoes the peer */
 		o.mss = as->advmss;
@@ -1002,7 +1006,8 @@ int atcp_send_synack_req_tfo(struct atcp_request *req, const struct sock *lsk,
 		.saddr = req->ent.laddr, .daddr = req->ent.raddr,
 		.sport = req->ent.lport, .dport = req->ent.rport,
 		.seq = req->iss, .ack = req->irs + 1,
-		.flags = ATCPHDR_SYN | ATCPHDR_ACK,
+		/* ECE alone agrees to ECN (RFC 3168 6.1.1) */
+		.flags = ATCPHDR_SYN | ATCPHDR_ACK | (req->ecn_ok ? ATCPHDR_ECE : 0),
 		.window = min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, ATCP_MAX_WINDOW),
 		.state = TCP_SYN_RECV,
 		.oif = req->bound_dev_if,

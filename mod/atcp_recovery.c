@@ -188,6 +188,7 @@ static void atcp_enter_recovery(struct sock *sk)
 	as->cwnd_cnt = 0;
 	as->high_seq = as->snd_nxt;
 	as->ca_state = ATCP_CA_RECOVERY;
+	atcp_ecn_queue_cwr(as);
 }
 
 /*
@@ -235,6 +236,7 @@ void atcp_enter_loss(struct sock *sk)
 	as->cwnd_cnt = 0;
 	as->high_seq = as->snd_nxt;
 	as->ca_state = ATCP_CA_LOSS;
+	atcp_ecn_queue_cwr(as);
 	/*
 	 * Enough was SACKed for a fast retransmit, yet a timeout came: the
 	 * raised threshold held recovery back.  Start from DupThresh again.

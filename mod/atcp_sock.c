@@ -46,6 +46,7 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->sack_ok = READ_ONCE(an->sack);
 	as->ts_ok = READ_ONCE(an->timestamps);
 	as->ts_off = get_random_u32();
+	atcp_ecn_init_sock(sk);
 	as->snd_wscale = 0;
 	as->rcv_wscale = 0;
 	as->rto = atcp_ms_to_jiffies(READ_ONCE(an->rto_initial_ms));
@@ -892,6 +893,10 @@ void atcp_get_info(struct sock *sk, struct atcp_info *info)
 		info->options |= ATCPI_OPT_SACK;
 	if (as->ts_ok)
 		info->options |= ATCPI_OPT_TIMESTAMPS;
+	if (as->ecn_flags & ATCP_ECN_OK)
+		info->options |= ATCPI_OPT_ECN;
+	if (as->ecn_flags & ATCP_ECN_SEEN)
+		info->options |= ATCPI_OPT_ECN_SEEN;
 	info->rto_us = jiffies_to_usecs(as->rto);
 	info->ato_us = READ_ONCE(atcp_sk_net(sk)->delack_ms) * USEC_PER_MSEC;
 	info->snd_mss = as->mss;
@@ -940,6 +945,10 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 		ti->tcpi_options |= TCPI_OPT_SACK;
 	if (as->syn_data_acked)
 		ti->tcpi_options |= TCPI_OPT_SYN_DATA;
+	if (ai.options & ATCPI_OPT_ECN)
+		ti->tcpi_options |= TCPI_OPT_ECN;
+	if (ai.options & ATCPI_OPT_ECN_SEEN)
+		ti->tcpi_options |= TCPI_OPT_ECN_SEEN;
 	if (ai.options & ATCPI_OPT_WSCALE) {
 		ti->tcpi_options |= TCPI_OPT_WSCALE;
 		ti->tcpi_snd_wscale = ai.snd_wscale;

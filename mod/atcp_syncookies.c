@@ -11,8 +11,9 @@
  *          index of the MSS in atcp_cookie_mss[] (3 bits).
  * A cookie stays valid for ATCP_COOKIE_PERIODS periods, 2 to 3 minutes.
  * If the peer sent timestamps, the low 6 bits of our TSval carry its
- * window scale (15: none) and its SACK permission, which the ACK echoes.
- * Without timestamps a cookie connection has neither, as with Linux TCP.
+ * window scale (15: none), its SACK permission (bit 4) and whether ECN was
+ * agreed (bit 5), which the ACK echoes.  Without timestamps a cookie
+ * connection has none of them, as with Linux TCP.
  */
 #include <linux/siphash.h>
 #include <net/sock.h>
@@ -25,6 +26,7 @@
 #define ATCP_COOKIE_TS_MASK		((1U << ATCP_COOKIE_TS_BITS) - 1)
 #define ATCP_COOKIE_NO_WSCALE		15
 #define ATCP_COOKIE_SACK		0x10
+#define ATCP_COOKIE_ECN			0x20
 
 /* Eight MSS values a cookie can say; the peer gets the largest not above its own. */
 static const u16 atcp_cookie_mss[] = { ATCP_MIN_MSS, 536, 1300, 1440, 1460, 4312, 8960, 65483 };
@@ -104,6 +106,8 @@ u32 atcp_cookie_tsval(const struct atcp_request *req)
 
 	if (req->sack_ok)
 		opts |= ATCP_COOKIE_SACK;
+	if (req->ecn_ok)
+		opts |= ATCP_COOKIE_ECN;
 	tsval = (now & ~ATCP_COOKIE_TS_MASK) | opts;
 	if (atcp_seq_after(tsval, now))
 		tsval -= 1U << ATCP_COOKIE_TS_BITS;
@@ -115,12 +119,13 @@ bool atcp_cookie_ts_opts(struct atcp_request *req, u32 tsecr)
 {
 	u32 wscale = tsecr & 0xf;
 
-	if (tsecr & ATCP_COOKIE_TS_MASK & ~(0xfU | ATCP_COOKIE_SACK))
+	if (tsecr & ATCP_COOKIE_TS_MASK & ~(0xfU | ATCP_COOKIE_SACK | ATCP_COOKIE_ECN))
 		return false;
 	if (wscale != ATCP_COOKIE_NO_WSCALE && wscale > ATCP_MAX_WSCALE)
 		return false;
 	req->wscale_ok = wscale != ATCP_COOKIE_NO_WSCALE;
 	req->snd_wscale = req->wscale_ok ? wscale : 0;
 	req->sack_ok = tsecr & ATCP_COOKIE_SACK;
+	req->ecn_ok = tsecr & ATCP_COOKIE_ECN;
 	return true;
 }

@@ -48,6 +48,8 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(notsent_lowat,	1, INT_MAX,		INT_MAX),
 	/* as net.ipv4.tcp_fastopen: a mask of ATCP_TFO_* bits, others kept and ignored */
 	ATCP_PARAM(fastopen,		0, INT_MAX,		ATCP_TFO_CLIENT),
+	/* as net.ipv4.tcp_ecn: 0 off, 1 request and accept, 2 accept only */
+	ATCP_PARAM(ecn,			0, 2,			2),
 };
 
 const unsigned int atcp_nparams = ARRAY_SIZE(atcp_params);

@@ -1487,6 +1487,7 @@ struct seen_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
+	uint8_t tos;			/* the IP header's TOS byte (ECN field: low 2 bits) */
 	size_t len;			/* payload */
 	uint8_t hdr[60];		/* TCP header as received */
 	size_t hdr_len;
@@ -1609,6 +1610,7 @@ static inline int raw_wait_ts(int raw, int sport, int dport, uint8_t mask, uint8
 			out->seq = ntohl(th->seq);
 			out->ack = ntohl(th->ack_seq);
 			out->flags = buf[ihl + 13];
+			out->tos = ip->tos;
 			out->len = n - ihl - doff;
 			memcpy(out->hdr, th, doff);
 			out->hdr_len = doff;

@@ -73,6 +73,8 @@ enum atcp_state {
 #define ATCPI_OPT_TIMESTAMPS	0x01
 #define ATCPI_OPT_SACK		0x02
 #define ATCPI_OPT_WSCALE	0x04
+#define ATCPI_OPT_ECN		0x08	/* ECN negotiated (RFC 3168) */
+#define ATCPI_OPT_ECN_SEEN	0x10	/* an ECT or CE segment arrived */
 
 /*
  * Connection snapshot returned by getsockopt(SOL_ATCP, ATCP_INFO).
