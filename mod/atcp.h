@@ -289,7 +289,7 @@ struct atcp_sock {
 	u32			dsacks;
 	u8			ca_state;	/* ATCP_CA_* */
 	unsigned long		lsnd_time;	/* last data sent, for cwnd restart */
-	u8			ecn_flags;	/* ATCP_ECN_* (atcp_ecn.c) */
+	u8			ecn_flags;	/* ATCP_ECN_* (atcp_ecn.h) */
 	bool			ecn_cwr;	/* cut for an ECE, until snd_una passes: */
 	u32			ecn_high_seq;
 
@@ -382,12 +382,6 @@ struct atcp_sock {
 	u8			ev_cause;	/* enum atcp_cause */
 	u8			ev_detail;	/* segment flags, timer or syscall id */
 };
-
-/* atcp_sock.ecn_flags */
-#define ATCP_ECN_OK		0x01	/* negotiated; active side: requested */
-#define ATCP_ECN_QUEUE_CWR	0x02	/* the next new data segment carries CWR */
-#define ATCP_ECN_DEMAND_CWR	0x04	/* CE seen: ECE on our segments until CWR */
-#define ATCP_ECN_SEEN		0x08	/* an ECT or CE segment arrived */
 
 /* Congestion control states (atcp_info.ca_state). */
 enum atcp_ca_state {
@@ -625,24 +619,6 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 		       bool dupack);
 void atcp_enter_loss(struct sock *sk);
 void atcp_xmit_retransmits(struct sock *sk);
-
-/* atcp_ecn.c: Explicit Congestion Notification (RFC 3168) */
-void atcp_ecn_init_sock(struct sock *sk);
-u8 atcp_ecn_syn_flags(struct sock *sk, u8 flags);
-void atcp_ecn_xmit(struct sock *sk, const struct sk_buff *skb, u8 *flags);
-void atcp_ecn_rcv_synack(struct sock *sk, const struct atcp_skb_cb *cb);
-void atcp_ecn_rcv_syn(struct sock *sk, const struct atcp_skb_cb *cb);
-void atcp_ecn_req_init(struct atcp_request *req, const struct atcp_net *an,
-		       const struct sk_buff *skb);
-void atcp_ecn_accept_cwr(struct sock *sk, const struct atcp_skb_cb *cb);
-bool atcp_ecn_check_ce(struct sock *sk, const struct atcp_skb_cb *cb);
-void atcp_ecn_rcv_ack(struct sock *sk, const struct atcp_skb_cb *cb);
-
-static inline void atcp_ecn_queue_cwr(struct atcp_sock *as)
-{
-	if (as->ecn_flags & ATCP_ECN_OK)
-		as->ecn_flags |= ATCP_ECN_QUEUE_CWR;
-}
 
 /* atcp_cong.c */
 #define ATCP_MAX_CWND		(1U << 20)

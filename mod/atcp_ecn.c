@@ -16,6 +16,7 @@
  */
 #include <net/inet_ecn.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 
 /* A fresh connection: ask for ECN if net.atcp.ecn is 1 (active open). */
 void atcp_ecn_init_sock(struct sock *sk)

@@ -19,6 +19,7 @@
 #include <net/route.h>
 #include <linux/icmp.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 #include "atcp_trace.h"
 
 /* Parse the options of a segment. Returns false if they are malformed. */

@@ -12,6 +12,7 @@
 #include <net/route.h>
 #include <net/inet_common.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 
 /* ---- request entries ---- */
 

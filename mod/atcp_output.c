@@ -12,6 +12,7 @@
 #include <net/checksum.h>
 #include <net/ip.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 #include "atcp_trace.h"
 
 u16 atcp_mss_for_mtu(u32 mtu)

@@ -6,6 +6,7 @@
  */
 #include <net/sock.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 
 /*
  * RFC 2883 4: the first block reports a duplicate if it lies below the

@@ -11,6 +11,7 @@
 #include <net/inet_common.h>
 #include <linux/splice.h>
 #include "atcp.h"
+#include "atcp_ecn.h"
 
 /* Everything a new connection starts from; process context, socket locked. */
 static void atcp_reset_connection_state(struct sock *sk)
