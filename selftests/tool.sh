@@ -16,7 +16,6 @@ T=$(mktemp -d)
 PORT=7300
 # the loaded module's protocol number (proto=, default 253)
 PROTO=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
-n=0
 loaded_diag=
 cleanup() {
 	[ -n "$loaded_diag" ] && rmmod atcp_diag 2>/dev/null
@@ -26,17 +25,7 @@ trap cleanup EXIT
 export ATCP_STAT_HISTORY=$T/stat.history
 echo "TAP version 13"
 echo "1..15"
-ok() {	# description, command...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/log" 2>&1; then
-		echo "ok $n $d"
-	else
-		echo "not ok $n $d"
-		sed 's/^/# /' "$T/log"
-	fi
-}
+. "$ROOT/selftests/helper_tap.sh"
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)'; }
 
 ip link set lo up

@@ -17,7 +17,6 @@ A=$ROOT/tools/atcp/atcp
 T=$(mktemp -d)
 TR=/sys/kernel/tracing
 PROTO=$(cat /sys/module/atcp/parameters/proto 2>/dev/null || echo 253)
-n=0
 cleanup() {
 	[ -n "${TDPID:-}" ] && kill "$TDPID" 2>/dev/null
 	ip netns del srv 2>/dev/null
@@ -27,17 +26,7 @@ cleanup() {
 trap cleanup EXIT
 echo "TAP version 13"
 echo "1..11"
-ok() {	# description, command...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/log" 2>&1; then
-		echo "ok $n $d"
-	else
-		echo "not ok $n $d"
-		sed 's/^/# /' "$T/log"
-	fi
-}
+. "$ROOT/selftests/helper_tap.sh"
 
 [ -d "$TR/events" ] || mount -t tracefs tracefs "$TR" 2>/dev/null
 ok "atcp:atcp_segment and atcp:atcp_state exist" \

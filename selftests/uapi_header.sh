@@ -8,20 +8,9 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
 echo "TAP version 13"
 echo "1..5"
-ok() {	# description, command...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$T/log" 2>&1; then
-		echo "ok $n $d"
-	else
-		echo "not ok $n $d"
-		sed 's/^/# /' "$T/log"
-	fi
-}
+. "$ROOT/selftests/helper_tap.sh"
 
 cat >"$T/t.c" <<'SRC'
 #include <linux/atcp.h>
