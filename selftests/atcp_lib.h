@@ -1106,6 +1106,20 @@ static inline void conn_close(struct conn *c)
 	conn_init(c);
 }
 
+/*
+ * The teardown of a fixture with a connection and raw sockets in A and B
+ * (-1: not opened): all closed, then the namespaces go.
+ */
+static inline void conn_raws_teardown(struct conn *c, int raw_a, int raw_b)
+{
+	conn_close(c);
+	if (raw_a >= 0)
+		close(raw_a);
+	if (raw_b >= 0)
+		close(raw_b);
+	net_teardown();
+}
+
 /* Close one end (&c->cli or &c->srv) and forget the descriptor. */
 static inline void close_fd(int *fd)
 {

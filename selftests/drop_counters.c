@@ -43,12 +43,7 @@ FIXTURE_SETUP(dc)
 
 FIXTURE_TEARDOWN(dc)
 {
-	conn_close(&self->c);
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 static long long insegs(int proto)

@@ -62,12 +62,7 @@ FIXTURE_SETUP(ecn)
 
 FIXTURE_TEARDOWN(ecn)
 {
-	conn_close(&self->c);
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 static int ecn_set(int ns, int proto, long val)

@@ -57,12 +57,7 @@ FIXTURE_SETUP(mal)
 
 FIXTURE_TEARDOWN(mal)
 {
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	conn_close(&self->c);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 /* Build @s, damage it as @how says and send it from A to B. */

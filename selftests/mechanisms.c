@@ -72,12 +72,7 @@ FIXTURE_SETUP(mech)
 
 FIXTURE_TEARDOWN(mech)
 {
-	conn_close(&self->c);
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 /* Raw sockets in A and B, to inject segments and watch the replies. */

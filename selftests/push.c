@@ -64,10 +64,7 @@ FIXTURE_SETUP(push)
 
 FIXTURE_TEARDOWN(push)
 {
-	conn_close(&self->c);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	net_teardown();
+	conn_raws_teardown(&self->c, -1, self->raw_b);
 }
 
 struct seg_log {

@@ -59,12 +59,7 @@ FIXTURE_SETUP(prune)
 
 FIXTURE_TEARDOWN(prune)
 {
-	conn_close(&self->c);
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 /* Receive memory charged to @fd (sk_rmem_alloc), -1 on error. */

@@ -67,12 +67,7 @@ FIXTURE_SETUP(reack)
 
 FIXTURE_TEARDOWN(reack)
 {
-	if (self->raw_a >= 0)
-		close(self->raw_a);
-	if (self->raw_b >= 0)
-		close(self->raw_b);
-	conn_close(&self->c);
-	net_teardown();
+	conn_raws_teardown(&self->c, self->raw_a, self->raw_b);
 }
 
 /* Drop the client's pure ACKs on A's egress (flags exactly ACK). */
