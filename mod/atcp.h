@@ -276,6 +276,10 @@ struct atcp_sock {
 	u32			ssthresh;
 	u32			cwnd_cnt;	/* ACKed segments towards the next increase */
 	u32			packets_out;	/* sent, not cumulatively acked */
+	/* how full this round kept the window (atcp_cwnd_validate) */
+	u32			max_packets_out;	/* the most in flight this round */
+	u32			cwnd_round_end;	/* snd_nxt when the round began */
+	bool			cwnd_limited;	/* in flight reached cwnd this round */
 	u32			sacked_out;
 	u32			lost_out;
 	u32			retrans_out;
@@ -628,6 +632,8 @@ const struct atcp_cong_ops *atcp_cong_by_index(unsigned int idx);
 unsigned int atcp_cong_index(const struct atcp_cong_ops *ops);
 void atcp_cong_available(char *buf, size_t len);
 void atcp_cong_init(struct sock *sk);
+void atcp_cong_avoid(struct sock *sk, u32 acked);
+void atcp_cwnd_validate(struct atcp_sock *as, u32 pipe);
 int atcp_cong_set(struct sock *sk, const char *name);
 
 /* atcp_timer.c */

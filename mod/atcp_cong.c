@@ -224,7 +224,44 @@ void atcp_cong_init(struct sock *sk)
 	as->ssthresh = ATCP_INFINITE_SSTHRESH;
 	as->reordering = ATCP_DEFAULT_REORDERING;
 	as->cwnd_cnt = 0;
+	as->max_packets_out = 0;
+	as->cwnd_round_end = as->snd_nxt;
+	as->cwnd_limited = false;
 	as->cc->init(sk);
+}
+
+/*
+ * After a send: remember how much of cwnd this round (one window of data,
+ * until snd_una passes the snd_nxt it began at) used.  @pipe: segments in
+ * flight now.  A round that filled cwnd is cwnd-limited; otherwise the
+ * most it had in flight says how far slow start may still grow.
+ */
+void atcp_cwnd_validate(struct atcp_sock *as, u32 pipe)
+{
+	bool full = pipe >= as->cwnd;
+
+	if (full || as->packets_out > as->max_packets_out ||
+	    !atcp_seq_before(as->snd_una, as->cwnd_round_end)) {
+		as->max_packets_out = as->packets_out;
+		as->cwnd_round_end = as->snd_nxt;
+		as->cwnd_limited = full;
+	}
+}
+
+/*
+ * Grow cwnd for @acked newly ACKed segments only while cwnd is what limits
+ * the sender (the idea of RFC 7661's validated phase): a sender that the
+ * application or the peer's window holds back learns nothing about the
+ * path; in slow start it may still grow to twice what it had in flight.
+ */
+void atcp_cong_avoid(struct sock *sk, u32 acked)
+{
+	struct atcp_sock *as = atcp_sk(sk);
+
+	if (!as->cwnd_limited &&
+	    (as->cwnd >= as->ssthresh || as->cwnd >= 2 * as->max_packets_out))
+		return;
+	as->cc->cong_avoid(sk, acked);
 }
 
 /* ATCP_CONGESTION: switch algorithm; the window carries over. */

@@ -607,6 +607,7 @@ int atcp_write_xmit(struct sock *sk, int push)
 	struct atcp_sock *as = atcp_sk(sk);
 	struct sk_buff *skb;
 	int sent = 0;
+	u32 pipe;
 
 	atcp_cwnd_restart(as);
 	while ((skb = as->send_head)) {
@@ -634,6 +635,9 @@ int atcp_write_xmit(struct sock *sk, int push)
 		as->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb_queue_next(&sk->sk_write_queue, skb);
 	}
+	pipe = atcp_pipe(as);
+	if (sent || pipe >= as->cwnd)
+		atcp_cwnd_validate(as, pipe);
 	if (sent) {
 		as->lsnd_time = jiffies;
 		as->probes_stamp = 0;

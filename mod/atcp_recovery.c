@@ -357,7 +357,7 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 			break;
 		}
 		if (acked)
-			as->cc->cong_avoid(sk, acked);
+			atcp_cong_avoid(sk, acked);
 		as->ca_state = (as->dupacks || as->sacked_out) ? ATCP_CA_DISORDER : ATCP_CA_OPEN;
 		break;
 	case ATCP_CA_RECOVERY:
@@ -383,7 +383,7 @@ void atcp_ack_recovery(struct sock *sk, const struct atcp_opts *opts, u32 prior_
 			as->retrans_stamp = 0;
 		}
 		if (acked)
-			as->cc->cong_avoid(sk, acked);
+			atcp_cong_avoid(sk, acked);
 		if (as->sack_ok)
 			atcp_mark_lost_sack(sk);
 		break;

@@ -49,6 +49,8 @@
  *  zero_window_silent_peer  a zero window, then no answers: ETIMEDOUT after
  *                     retries2 unanswered probes
  *  orphan_giveup      an orphan's budget: 8, or none at the RTO cap
+ *  cwnd_app_limited   an application-limited sender (one segment in flight)
+ *                     keeps its initial cwnd
  *  bounded_memory     a reader that never reads: sender gets EAGAIN, the
  *                     receive queue stays within SO_RCVBUF
  */
@@ -1424,6 +1426,33 @@ TEST_F_TIMEOUT(mech, cwnd_restart_after_idle, 60)
 	       after.cwnd);
 	ASSERT_LT(20, before.cwnd);
 	EXPECT_GE(10, after.cwnd);
+}
+
+/*
+ * A sender the application holds back does not grow cwnd (Linux's
+ * tcp_is_cwnd_limited(), RFC 7661): request/response with one segment in
+ * flight at a time leaves the initial window as it was, where counting
+ * every ACK would have added a segment per transaction.
+ */
+TEST_F_TIMEOUT(mech, cwnd_app_limited, 60)
+{
+	int proto = variant->proto, i;
+	struct conn_xinfo before, after;
+	char buf[1000] = { 'q' };
+
+	ASSERT_EQ(0, conn_open(&self->c, proto, PORT));
+	ASSERT_EQ(0, set_int(self->c.cli, sol(proto), TCP_NODELAY, 1));
+	ASSERT_EQ(0, set_int(self->c.srv, sol(proto), TCP_NODELAY, 1));
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &before));
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(sizeof(buf), send(self->c.cli, buf, sizeof(buf), 0));
+		ASSERT_EQ(0, recv_all(self->c.srv, buf, sizeof(buf)));
+		ASSERT_EQ(1, send(self->c.srv, buf, 1, 0));
+		ASSERT_EQ(0, recv_all(self->c.cli, buf, 1));
+	}
+	ASSERT_EQ(0, sock_xinfo(self->c.cli, &after));
+	TH_LOG("cwnd %u before 100 transactions, %u after", before.cwnd, after.cwnd);
+	EXPECT_LE(after.cwnd, before.cwnd);
 }
 
 /* ------------------------------------------------------------ memory */
