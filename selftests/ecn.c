@@ -21,7 +21,9 @@
  *                  TCPI_OPT_ECN_SEEN; all data arrives intact
  *  syncookies      the ECN agreement survives a SYN cookie (atcp and Linux
  *                  keep it in the timestamp)
- *  sysctl          3 and -1 are refused with EINVAL, 0..2 accepted
+ *  sysctl          one above the largest mode and -1 are refused with
+ *                  EINVAL, 0..2 accepted (atcp's largest mode is 2; Linux
+ *                  TCP's is 5 from 6.18 on, whose 3..5 ask for AccECN)
  */
 #include "atcp_lib.h"
 
@@ -308,8 +310,10 @@ TEST_F(ecn, syncookies)
 TEST_F(ecn, sysctl)
 {
 	const char *name = variant->proto == IPPROTO_ATCP ? "net/atcp/ecn" : "net/ipv4/tcp_ecn";
+	/* Accurate ECN (RFC 9768) came to Linux TCP in 6.18 as tcp_ecn 3..5 */
+	bool accecn = variant->proto == IPPROTO_TCP && kernel_version() >= KVER(6, 18, 0);
 
-	EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, name, "3"));
+	EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, name, accecn ? "6" : "3"));
 	EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, name, "-1"));
 	EXPECT_EQ(2, ns_sysctl_get(NS_A, name));
 	EXPECT_EQ(0, ns_sysctl_set(NS_A, name, "0"));

@@ -155,12 +155,20 @@ pcap_case() (
 	ip -n srv link set veth-srv up; ip -n cli link set veth-cli up
 	ip netns exec srv sysctl -qw net.atcp.delack_ms=100 net.atcp.msl_ms=250
 	ip netns exec cli sysctl -qw net.atcp.delack_ms=100 net.atcp.msl_ms=250
-	ip netns exec cli tcpdump -U -n -i veth-cli -w "$T/cap.pcap" "ip proto $PROTO" \
-		2>"$T/tcpdump.err" &
+	# --immediate-mode: each packet reaches tcpdump at once (not when a
+	# buffer block times out), -U: it is written to the file at once
+	ip netns exec cli tcpdump --immediate-mode -U -n -i veth-cli -w "$T/cap.pcap" \
+		"ip proto $PROTO" 2>"$T/tcpdump.err" &
 	TDPID=$!
 	for _ in $(seq 100); do grep -q listening "$T/tcpdump.err" && break; sleep 0.1; done
 	timeout 60 "$ROOT/tools/demo/atcp-scenario.py" handshake
-	sleep 0.2	# tcpdump -U writes each packet as it comes; let it catch up
+	# stop tcpdump once the file holds every segment the traced run saw
+	want=$(python3 -c 'import json, sys
+print(len(json.load(open(sys.argv[1]))["connections"][0]["segments"]))' "$T/out/handshake.json")
+	for _ in $(seq 300); do
+		[ "$(tcpdump -r "$T/cap.pcap" 2>/dev/null | wc -l)" -ge "$want" ] && break
+		sleep 0.1
+	done
 	kill -INT "$TDPID"; wait "$TDPID" || true; TDPID=
 	"$A" -j trace --pcap "$T/cap.pcap" --svg "$T/pcap.svg" >"$T/pcap.json"
 	python3 - "$T/pcap.json" "$T/out/handshake.json" "$T/pcap.svg" <<'PY'
