@@ -439,7 +439,7 @@ struct atcp_net {
 	int			keepalive_probes;
 	int			gso;		/* send super-segments (atcp_offload.c) */
 	int			invalid_ratelimit_ms;	/* ACKs to bad segments, per connection */
-	int			notsent_lowat;	/* unsent bytes a writer may queue */
+	unsigned int		notsent_lowat;	/* unsent bytes a writer may queue */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			fastopen;	/* ATCP_TFO_* bits, as net.ipv4.tcp_fastopen */
 	int			ecn;		/* as net.ipv4.tcp_ecn: 0 off, 1 on, 2 accept */
