@@ -174,6 +174,7 @@ struct atcp_bind {
 	u16			port;		/* host order */
 	bool			reuse;
 	bool			reuseport;	/* TIME_WAIT entries: SO_REUSEPORT of the socket */
+	int			bound_dev_if;	/* TIME_WAIT entries: its SO_BINDTODEVICE */
 	bool			by_connect;	/* picked by connect(), shareable */
 	bool			bound;
 	struct sock		*sk;		/* NULL for TIME_WAIT entries */
