@@ -174,6 +174,7 @@ struct atcp_bind {
 	u16			port;		/* host order */
 	bool			reuse;
 	bool			reuseport;	/* TIME_WAIT entries: SO_REUSEPORT of the socket */
+	int			bound_dev_if;	/* TIME_WAIT entries: its SO_BINDTODEVICE */
 	bool			by_connect;	/* picked by connect(), shareable */
 	bool			bound;
 	struct sock		*sk;		/* NULL for TIME_WAIT entries */
@@ -439,7 +440,7 @@ struct atcp_net {
 	int			keepalive_probes;
 	int			gso;		/* send super-segments (atcp_offload.c) */
 	int			invalid_ratelimit_ms;	/* ACKs to bad segments, per connection */
-	int			notsent_lowat;	/* unsent bytes a writer may queue */
+	unsigned int		notsent_lowat;	/* unsent bytes a writer may queue */
 	int			congestion_control;	/* index, see atcp_cong.c */
 	int			fastopen;	/* ATCP_TFO_* bits, as net.ipv4.tcp_fastopen */
 	int			ecn;		/* as net.ipv4.tcp_ecn: 0 off, 1 on, 2 accept */

@@ -119,7 +119,14 @@ struct atcp_ent *atcp_lookup_established(struct atcp_net *an, __be32 laddr, __be
 
 /*
  * softirq, under RCU: best listener for daddr:dport (exact address beats
- * wildcard) for a segment of @skb (data at the atcp header) from saddr:sport.
+ * wildcard) for a segment of @skb (data at the atcp header) from saddr:sport
+ * that came in on device @dif.  A listener bound to another device never
+ * matches.  Among equals the newest listener wins, as in TCP; TCP's bonus
+ * for a listener bound to @dif changes nothing here: the bind rules let a
+ * listener bound to a device share its address and port with one bound to
+ * none only in SO_REUSEPORT groups, and TCP takes the first group member
+ * that matches at all, newest first (the bonus counts across VRFs, which
+ * atcp does not know).
  */
 struct sock *atcp_lookup_listener(struct atcp_net *an, struct sk_buff *skb, __be32 saddr,
 				  __be16 sport, __be32 daddr, __be16 dport, int dif)
@@ -299,24 +306,38 @@ static bool atcp_bind_reuseport(const struct atcp_bind *b)
 	return b->sk ? b->sk->sk_reuseport : b->reuseport;
 }
 
+/* SO_BINDTODEVICE of an owner: the socket's as it is now, a TIME_WAIT entry's copy */
+static int atcp_bind_dev(const struct atcp_bind *b)
+{
+	return b->sk ? READ_ONCE(b->sk->sk_bound_dev_if) : b->bound_dev_if;
+}
+
 /*
- * Would binding @self (addr, port; SO_REUSEADDR @reuse, SO_REUSEPORT
- * @reuseport, owner @uid) clash with an existing owner?  The rules are
- * TCP's: different specific addresses never clash.  Otherwise the port is
- * shared if both have SO_REUSEADDR and the existing owner is not
- * listening, or if both have SO_REUSEPORT and the existing owner has the
- * same effective uid or is a TIME_WAIT entry.
+ * Would binding @self (addr, port, device @dev; SO_REUSEADDR @reuse,
+ * SO_REUSEPORT @reuseport, owner @uid) clash with an existing owner?  The
+ * rules are TCP's: different specific addresses never clash, nor do two
+ * owners bound to two different devices (an owner bound to no device
+ * shares with every device).  Otherwise the port is shared if both have
+ * SO_REUSEADDR and the existing owner is not listening, or if both have
+ * SO_REUSEPORT and the existing owner has the same effective uid or is a
+ * TIME_WAIT entry.
  */
 static bool atcp_bind_conflict(struct atcp_net *an, const struct atcp_bind *self,
-			       __be32 addr, u16 port, bool reuse, bool reuseport, kuid_t uid)
+			       __be32 addr, u16 port, int dev, bool reuse, bool reuseport,
+			       kuid_t uid)
 {
 	struct atcp_bind *b;
 
 	lockdep_assert_held(&an->lock);
 	hlist_for_each_entry(b, atcp_bhash_bucket(an, port), node) {
+		int bdev;
+
 		if (b == self || b->port != port)
 			continue;
 		if (addr && b->addr && addr != b->addr)
+			continue;
+		bdev = atcp_bind_dev(b);
+		if (dev && bdev && dev != bdev)
 			continue;
 		if (reuse && b->reuse && !atcp_bind_is_listening(b))
 			continue;
@@ -369,8 +390,8 @@ int atcp_get_port(struct sock *sk, unsigned short snum)
 
 	spin_lock_bh(&an->lock);
 	if (snum) {
-		if (!atcp_bind_conflict(an, self->bound ? self : NULL, addr, snum, reuse,
-					sk->sk_reuseport, uid)) {
+		if (!atcp_bind_conflict(an, self->bound ? self : NULL, addr, snum,
+					sk->sk_bound_dev_if, reuse, sk->sk_reuseport, uid)) {
 			if (!self->bound)
 				atcp_bind_sock(an, sk, snum, false);
 			ret = 0;
@@ -404,8 +425,8 @@ bool atcp_listen_conflict(struct sock *sk)
 
 	spin_lock_bh(&an->lock);
 	clash = atcp_bind_conflict(an, &atcp_sk(sk)->bind, inet_sk(sk)->inet_rcv_saddr,
-				   inet_sk(sk)->inet_num, sk->sk_reuse != SK_NO_REUSE,
-				   sk->sk_reuseport, uid);
+				   inet_sk(sk)->inet_num, sk->sk_bound_dev_if,
+				   sk->sk_reuse != SK_NO_REUSE, sk->sk_reuseport, uid);
 	spin_unlock_bh(&an->lock);
 	return clash;
 }

@@ -774,6 +774,7 @@ void atcp_time_wait(struct sock *sk)
 	tw->bind.port = as->bind.port;
 	tw->bind.reuse = as->bind.reuse;
 	tw->bind.reuseport = sk->sk_reuseport;
+	tw->bind.bound_dev_if = sk->sk_bound_dev_if;
 	tw->bind.by_connect = as->bind.by_connect;
 	refcount_set(&tw->refcnt, 2);		/* table + timer */
 	write_pnet(&tw->net, sock_net(sk));

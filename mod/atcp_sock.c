@@ -362,7 +362,7 @@ bool atcp_stream_memory_free(const struct sock *sk, int wake)
 {
 	const struct atcp_sock *as = atcp_sk(sk);
 	u32 lowat = READ_ONCE(as->notsent_lowat) ? :
-		    (u32)READ_ONCE(atcp_sk_net(sk)->notsent_lowat);
+		    READ_ONCE(atcp_sk_net(sk)->notsent_lowat);
 	u64 notsent = READ_ONCE(as->write_seq) - READ_ONCE(as->snd_nxt);
 
 	return (notsent << wake) < lowat;

@@ -44,8 +44,6 @@ const struct atcp_param atcp_params[] = {
 	ATCP_PARAM(gso,			0, 1,			1),
 	/* as net.ipv4.tcp_invalid_ratelimit; 0: no limit */
 	ATCP_PARAM(invalid_ratelimit_ms, 0, ATCP_HOUR_MS,	500),
-	/* as net.ipv4.tcp_notsent_lowat; INT_MAX (Linux: UINT_MAX): no limit */
-	ATCP_PARAM(notsent_lowat,	1, INT_MAX,		INT_MAX),
 	/* as net.ipv4.tcp_fastopen: a mask of ATCP_TFO_* bits, others kept and ignored */
 	ATCP_PARAM(fastopen,		0, INT_MAX,		ATCP_TFO_CLIENT),
 	/* as net.ipv4.tcp_ecn: 0 off, 1 request and accept, 2 accept only */
@@ -70,6 +68,7 @@ void atcp_params_init(struct atcp_net *an)
 		*atcp_param_ptr(an, &atcp_params[i]) = atcp_params[i].def;
 	memcpy(an->rmem, atcp_rmem_default, sizeof(an->rmem));
 	memcpy(an->wmem, atcp_wmem_default, sizeof(an->wmem));
+	an->notsent_lowat = UINT_MAX;
 }
 
 int atcp_param_get(struct atcp_net *an, unsigned int idx)
@@ -213,6 +212,26 @@ static int atcp_proc_mem(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
 	return 0;
 }
 
+/*
+ * net.atcp.notsent_lowat: any unsigned int, as net.ipv4.tcp_notsent_lowat
+ * (its default, UINT_MAX, means no limit).  Not an integer tunable of
+ * atcp_params[]: those are ints, and so is their netlink value.
+ */
+static int atcp_proc_notsent_lowat(ATCP_CTL_TABLE_CONST struct ctl_table *ctl, int write,
+				   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	unsigned int *lowat = ctl->data;
+	unsigned int val = READ_ONCE(*lowat);
+	struct ctl_table tbl = { .data = &val, .maxlen = sizeof(val) };
+	int ret;
+
+	ret = proc_douintvec(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	WRITE_ONCE(*lowat, val);
+	return 0;
+}
+
 static void *atcp_text_data_an(struct atcp_net *an)
 {
 	return an;
@@ -233,6 +252,11 @@ static void *atcp_text_data_wmem(struct atcp_net *an)
 	return an->wmem;
 }
 
+static void *atcp_text_data_notsent_lowat(struct atcp_net *an)
+{
+	return &an->notsent_lowat;
+}
+
 /*
  * The tunables whose value is text (a name, or a "min mid max" triple).
  * Sysctl and netlink both go through the same proc handler, so the parsing
@@ -247,6 +271,9 @@ const struct atcp_text_param atcp_text_params[] = {
 	{ "wmem", 0644, sizeof(int) * 3, atcp_proc_buf_triple, atcp_text_data_wmem, false },
 	/* global like tcp_mem: only the initial namespace sees it */
 	{ "mem", 0644, sizeof(atcp_sysctl_mem), atcp_proc_mem, atcp_text_data_none, true },
+	/* as net.ipv4.tcp_notsent_lowat: 0 .. UINT_MAX, beyond netlink's s32 */
+	{ "notsent_lowat", 0644, sizeof(unsigned int), atcp_proc_notsent_lowat,
+	  atcp_text_data_notsent_lowat, false },
 	/* as net.ipv4.tcp_fastopen_key: "primary[,backup]", root only */
 	{ "fastopen_key", 0600, 2 * 36 + 2, atcp_proc_fastopen_key, atcp_text_data_an, false },
 };

@@ -338,11 +338,13 @@ static inline void nl_nest_end(struct nlmsghdr *nh, struct rtattr *nest)
 }
 
 /*
- * Create veth_a (in the current namespace) with its peer veth_b in the
- * namespace @peer_ns_fd, by rtnetlink: spawning ip(8) costs ~0.2 s per
- * call in the TCG guest.
+ * Create veth @name (MAC @mac, ifindex @idx) in the current namespace with
+ * its peer @peer_name (@peer_mac, @peer_idx) in the namespace @peer_ns_fd,
+ * by rtnetlink: spawning ip(8) costs ~0.2 s per call in the TCG guest.
  */
-static inline int veth_create(int peer_ns_fd)
+static inline int veth_create_named(const char *name, const uint8_t *mac, int idx,
+				    int peer_ns_fd, const char *peer_name,
+				    const uint8_t *peer_mac, int peer_idx)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -353,30 +355,34 @@ static inline int veth_create(int peer_ns_fd)
 		.nh.nlmsg_type = RTM_NEWLINK,
 		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
 		.ifi.ifi_family = AF_UNSPEC,
-		.ifi.ifi_index = 10,
+		.ifi.ifi_index = idx,
 	};
 	/*
 	 * Distinct ifindexes: with equal ones (2 and 2, fresh namespaces)
 	 * linkwatch takes the carrier change for non-urgent and brings the
 	 * link up only after its 1 s rate limit.
 	 */
-	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 20 };
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC, .ifi_index = peer_idx };
 	struct rtattr *linkinfo, *data, *peer;
 	uint32_t nsfd = peer_ns_fd;
 	struct {
 		struct nlmsghdr nh;
 		struct nlmsgerr err;
 	} ack;
+	char ifname[IFNAMSIZ] = "", peer_ifname[IFNAMSIZ] = "";
 	int fd, ret = -1;
 
-	nl_attr(&req.nh, IFLA_IFNAME, DEV_A, sizeof(DEV_A));
-	nl_attr(&req.nh, IFLA_ADDRESS, mac_a, 6);
+	/* fixed lengths: with strlen() gcc sees a possible overflow of req */
+	strncpy(ifname, name, IFNAMSIZ - 1);
+	strncpy(peer_ifname, peer_name, IFNAMSIZ - 1);
+	nl_attr(&req.nh, IFLA_IFNAME, ifname, IFNAMSIZ);
+	nl_attr(&req.nh, IFLA_ADDRESS, mac, 6);
 	linkinfo = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
 	nl_attr(&req.nh, IFLA_INFO_KIND, "veth", 4);
 	data = nl_attr(&req.nh, IFLA_INFO_DATA, NULL, 0);
 	peer = nl_attr(&req.nh, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
-	nl_attr(&req.nh, IFLA_IFNAME, DEV_B, sizeof(DEV_B));
-	nl_attr(&req.nh, IFLA_ADDRESS, mac_b, 6);
+	nl_attr(&req.nh, IFLA_IFNAME, peer_ifname, IFNAMSIZ);
+	nl_attr(&req.nh, IFLA_ADDRESS, peer_mac, 6);
 	nl_attr(&req.nh, IFLA_NET_NS_FD, &nsfd, sizeof(nsfd));
 	nl_nest_end(&req.nh, peer);
 	nl_nest_end(&req.nh, data);
@@ -394,6 +400,12 @@ static inline int veth_create(int peer_ns_fd)
 	}
 	close(fd);
 	return ret;
+}
+
+/* veth_a (ifindex 10) here, its peer veth_b (ifindex 20) in @peer_ns_fd */
+static inline int veth_create(int peer_ns_fd)
+{
+	return veth_create_named(DEV_A, mac_a, 10, peer_ns_fd, DEV_B, mac_b, 20);
 }
 
 static inline int ns_socket_type(int ns, int type, int proto);

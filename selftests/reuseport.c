@@ -6,8 +6,10 @@
  * EADDRINUSE), the spread of incoming connections over a group of
  * listeners, closing one listener of a group while connections arrive
  * (the others go on accepting, only the closed one's queue is reset), and
- * a classic BPF program choosing the listener.  Each test runs on Linux
- * TCP and on atcp.
+ * a classic BPF program choosing the listener.  Also the part
+ * SO_BINDTODEVICE plays: two different devices never clash, and a
+ * listener bound to one device gets no connection from another.  Each
+ * test runs on Linux TCP and on atcp.
  */
 #include "atcp_lib.h"
 
@@ -342,6 +344,209 @@ TEST_F(rp, cbpf_select)
 	EXPECT_EQ(n, r->accepted[0]);
 	rp_run_close(r);
 	free(r);
+}
+
+/* ------------------------------------------------- SO_BINDTODEVICE */
+
+/*
+ * A second veth pair between A and B, veth_a2 10.24.0.1 <-> veth_b2
+ * 10.24.0.2, so that B has two devices a connection from A can come in on.
+ */
+#define DEV_A2		"veth_a2"
+#define DEV_B2		"veth_b2"
+#define ADDR_A2		"10.24.0.1"
+#define ADDR_B2		"10.24.0.2"
+
+static const uint8_t mac_a2[6] = { 0x02, 0x00, 0x0a, 0x18, 0x00, 0x01 };
+static const uint8_t mac_b2[6] = { 0x02, 0x00, 0x0a, 0x18, 0x00, 0x02 };
+
+static bool dev_up(int ns, const char *dev)
+{
+	bool up;
+
+	if (ns_enter(ns))
+		return false;
+	up = WAIT_UNTIL(link_operstate(dev) == 6 /* IF_OPER_UP */, 5000);
+	ns_enter(NS_ROOT);
+	return up;
+}
+
+/* address @addr/24 on @dev of @ns, link up, a permanent ARP entry for @peer */
+static int veth2_configure(int ns, const char *dev, const char *addr, const char *peer,
+			   const char *peer_mac)
+{
+	return ns_sh(ns, "ip addr add %s/24 dev %s && ip link set %s up && ip neigh replace %s lladdr %s dev %s nud permanent",
+		     addr, dev, dev, peer, peer_mac, dev);
+}
+
+static int second_veth(void)
+{
+	if (ns_enter(NS_A))
+		return -1;
+	if (veth_create_named(DEV_A2, mac_a2, 11, net_fd[NS_B], DEV_B2, mac_b2, 21)) {
+		ns_enter(NS_ROOT);
+		return -1;
+	}
+	ns_enter(NS_ROOT);
+	if (veth2_configure(NS_A, DEV_A2, ADDR_A2, ADDR_B2, "02:00:0a:18:00:02") ||
+	    veth2_configure(NS_B, DEV_B2, ADDR_B2, ADDR_A2, "02:00:0a:18:00:01"))
+		return -1;
+	return dev_up(NS_A, DEV_A2) && dev_up(NS_B, DEV_B2) ? 0 : -1;
+}
+
+/* a socket in B bound to device @dev (NULL: none), SO_REUSEPORT @reuseport */
+static int dev_socket(int proto, const char *dev, bool reuseport)
+{
+	int fd = rp_socket(proto, reuseport, 0);
+
+	if (fd < 0 || !dev)
+		return fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* bind @fd to the wildcard address and PORT: 0 or errno */
+static int any_bind(int fd)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons(PORT),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+
+	return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+}
+
+/*
+ * Connect from A to PORT at @addr (B's address on one of the devices);
+ * which of the @n listeners @lfd accepts it: its index, -1 if none does.
+ */
+static int which_accepts(int proto, const char *addr, const int *lfd, int n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	int cli = ns_socket(NS_A, proto), got = -1, i;
+
+	if (cli < 0)
+		return -1;
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	if (!connect(cli, (struct sockaddr *)&sa, sizeof(sa))) {
+		struct pollfd pfd[4];
+
+		for (i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
+		if (poll(pfd, n, IO_TIMEOUT_MS) > 0) {
+			for (i = 0; i < n && got < 0; i++) {
+				if (pfd[i].revents & POLLIN) {
+					int c = accept(lfd[i], NULL, NULL);
+
+					if (c >= 0) {
+						got = i;
+						abort_fd(c);
+					}
+				}
+			}
+		}
+	}
+	abort_fd(cli);	/* RST: no TIME_WAIT entry holds PORT */
+	return got;
+}
+
+/*
+ * Two sockets bound to two different devices share an address and port
+ * without any option, and both listen; each device's connections reach
+ * its own listener.  A socket bound to no device, or to one of the same
+ * devices, clashes with them, and one bound to a device clashes with a
+ * socket bound to none.
+ */
+TEST_F(rp, bind_device)
+{
+	int proto = variant->proto, l[2], s;
+
+	ASSERT_EQ(0, second_veth());
+	/* bound to no device first: no room for one bound to a device */
+	s = dev_socket(proto, NULL, false);
+	ASSERT_GE(s, 0);
+	ASSERT_EQ(0, any_bind(s));
+	l[0] = dev_socket(proto, DEV_B, false);
+	ASSERT_GE(l[0], 0);
+	EXPECT_EQ(EADDRINUSE, any_bind(l[0]));
+	close(l[0]);
+	close(s);
+
+	l[0] = dev_socket(proto, DEV_B, false);
+	l[1] = dev_socket(proto, DEV_B2, false);
+	ASSERT_GE(l[0], 0);
+	ASSERT_GE(l[1], 0);
+	ASSERT_EQ(0, any_bind(l[0]));
+	EXPECT_EQ(0, any_bind(l[1]));
+	/* no device, or the same device: EADDRINUSE */
+	s = dev_socket(proto, NULL, false);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(EADDRINUSE, any_bind(s));
+	close(s);
+	s = dev_socket(proto, DEV_B2, false);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(EADDRINUSE, any_bind(s));
+	close(s);
+	/* B's own address on veth_b is as much in use as the wildcard */
+	s = dev_socket(proto, DEV_B, false);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(EADDRINUSE, rp_bind(s));
+	close(s);
+
+	ASSERT_EQ(0, listen(l[0], 8));
+	ASSERT_EQ(0, listen(l[1], 8));
+	ASSERT_EQ(0, set_nonblock(l[0], true));
+	ASSERT_EQ(0, set_nonblock(l[1], true));
+	EXPECT_EQ(0, which_accepts(proto, ADDR_B, l, 2));
+	EXPECT_EQ(1, which_accepts(proto, ADDR_B2, l, 2));
+	/* still no room for a socket bound to no device */
+	s = dev_socket(proto, NULL, false);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(EADDRINUSE, any_bind(s));
+	close(s);
+	close(l[0]);
+	close(l[1]);
+}
+
+/*
+ * SO_REUSEPORT lets a socket bound to no device and one bound to veth_b
+ * listen on the same address and port (two groups: the device is part of
+ * a group's identity).  A connection that comes in on veth_b2 goes to the
+ * one bound to no device: veth_b's never sees it.  One that comes in on
+ * veth_b goes to the one that listened last, whichever it is: TCP takes
+ * the first group member that matches at all, newest first, not the best
+ * match (its bonus for the bound device does not come into play).
+ */
+TEST_F(rp, bind_device_reuseport)
+{
+	int proto = variant->proto, order;
+
+	ASSERT_EQ(0, second_veth());
+	for (order = 0; order < 2; order++) {
+		int l[2];	/* 0: bound to veth_b, 1: to no device */
+		int first = order, second = !order;
+
+		l[0] = dev_socket(proto, DEV_B, true);
+		l[1] = dev_socket(proto, NULL, true);
+		ASSERT_GE(l[0], 0);
+		ASSERT_GE(l[1], 0);
+		ASSERT_EQ(0, any_bind(l[first]));
+		ASSERT_EQ(0, listen(l[first], 8));
+		ASSERT_EQ(0, any_bind(l[second]));
+		ASSERT_EQ(0, listen(l[second], 8));
+		ASSERT_EQ(0, set_nonblock(l[0], true));
+		ASSERT_EQ(0, set_nonblock(l[1], true));
+		EXPECT_EQ(second, which_accepts(proto, ADDR_B, l, 2))
+			TH_LOG("%s listened last", second ? "the unbound one" : "veth_b's");
+		EXPECT_EQ(1, which_accepts(proto, ADDR_B2, l, 2))
+			TH_LOG("%s listened last", second ? "the unbound one" : "veth_b's");
+		close(l[0]);
+		close(l[1]);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -5,8 +5,9 @@
  * int, not a number) fail with EINVAL and change nothing, every namespace
  * starts from the defaults and keeps its own values; rto_min_ms never
  * exceeds rto_max_ms.  atcp only (Linux TCP
- * has no such knobs).  selftests/netlink_params.c checks every parameter's
- * exact range against the netlink interface.
+ * has no such knobs), except notsent_lowat, which takes what Linux's
+ * net.ipv4.tcp_notsent_lowat takes on both.  selftests/netlink_params.c
+ * checks every parameter's exact range against the netlink interface.
  */
 #include "atcp_lib.h"
 
@@ -26,7 +27,7 @@ static const struct tunable tunables[] = {
 	{ "net/atcp/max_syn_backlog",	0,	16 },
 };
 
-#define NTUNABLES (sizeof(tunables) / sizeof(tunables[0]))
+#define NTUNABLES ARRAY_SIZE(tunables)
 
 /* zero is meaningless for all of them: no MSL, no retry, no backlog */
 static const char *const bad_values[] = {
@@ -79,7 +80,7 @@ TEST_F(sysctl, out_of_range_refused)
 		const struct tunable *t = &tunables[i];
 
 		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, t->name, t->good));
-		for (k = 0; k < sizeof(bad_values) / sizeof(bad_values[0]); k++) {
+		for (k = 0; k < ARRAY_SIZE(bad_values); k++) {
 			EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, t->name, bad_values[k]))
 				TH_LOG("%s = \"%s\" accepted", t->name, bad_values[k]);
 			EXPECT_EQ(t->good, ns_sysctl_get(NS_A, t->name))
@@ -99,7 +100,7 @@ TEST_F(sysctl, limits_with_zero)
 	static const char *const bad[] = { "-1", "2147483648", "abc" };
 	unsigned int i, k;
 
-	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lims); i++) {
 		char over[32];
 
 		EXPECT_EQ(lims[i].def, ns_sysctl_get(NS_A, lims[i].name)) TH_LOG("%s", lims[i].name);
@@ -108,7 +109,7 @@ TEST_F(sysctl, limits_with_zero)
 		ASSERT_EQ(0, ns_sysctl_set_int(NS_A, lims[i].name, lims[i].max));
 		snprintf(over, sizeof(over), "%ld", lims[i].max + 1);
 		EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, lims[i].name, over)) TH_LOG("%s", over);
-		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (k = 0; k < ARRAY_SIZE(bad); k++) {
 			int err = ns_sysctl_set(NS_A, lims[i].name, bad[k]);
 
 			EXPECT_EQ(-EINVAL, err);
@@ -232,6 +233,54 @@ TEST_F(sysctl, msl_applies_per_namespace)
 	ASSERT_EQ(1, conn_count(&cb, NS_B, TCP_TIME_WAIT));
 	conn_close(&ca);
 	conn_close(&cb);
+}
+
+/* net.ipv4.tcp_notsent_lowat and net.atcp.notsent_lowat: the same values */
+FIXTURE(lowat) {
+	int dummy;
+};
+
+PROTO_VARIANTS(lowat);
+
+FIXTURE_SETUP(lowat)
+{
+	NET_SETUP(variant->proto);
+}
+
+FIXTURE_TEARDOWN(lowat)
+{
+	net_teardown();
+}
+
+/* any unsigned int, default UINT_MAX; negative, beyond it, garbage: EINVAL */
+TEST_F(lowat, unsigned_range)
+{
+	static const char *const good[] = { "0", "1", "16384", "2147483647", "2147483648",
+					     "4294967294", "4294967295" };
+	static const char *const bad[] = { "-1", "-2147483648", "4294967296",
+					   "99999999999999999999", "abc", "12abc" };
+	const char *name = variant->proto == IPPROTO_TCP ? "net/ipv4/tcp_notsent_lowat" :
+							    "net/atcp/notsent_lowat";
+	char buf[64];
+	unsigned int i;
+
+	ASSERT_EQ(0, ns_sysctl_str(NS_A, name, buf, sizeof(buf)));
+	EXPECT_STREQ("4294967295", buf);
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		EXPECT_EQ(0, ns_sysctl_set(NS_A, name, good[i])) TH_LOG("%s", good[i]);
+		ASSERT_EQ(0, ns_sysctl_str(NS_A, name, buf, sizeof(buf)));
+		EXPECT_STREQ(good[i], buf);
+	}
+	ASSERT_EQ(0, ns_sysctl_set(NS_A, name, "65536"));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, ns_sysctl_set(NS_A, name, bad[i]))
+			TH_LOG("%s = \"%s\" accepted", name, bad[i]);
+		ASSERT_EQ(0, ns_sysctl_str(NS_A, name, buf, sizeof(buf)));
+		EXPECT_STREQ("65536", buf) TH_LOG("changed by \"%s\"", bad[i]);
+	}
+	/* the other namespace keeps the default */
+	ASSERT_EQ(0, ns_sysctl_str(NS_B, name, buf, sizeof(buf)));
+	EXPECT_STREQ("4294967295", buf);
 }
 
 TEST_HARNESS_MAIN
