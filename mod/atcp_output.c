@@ -283,6 +283,10 @@ int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_
 			return -ENOBUFS;
 	}
 
+	if (skb->len) {
+		as->data_segs_out += atcp_skb_segs(skb);
+		as->bytes_sent += skb->len;
+	}
 	skb_push(skb, sizeof(*th) + opt_len);
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
@@ -799,6 +803,7 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;
 	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
 	as->total_retrans++;
+	as->bytes_retrans += skb->len;
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRANSSEGS);
 	return 0;
 }
