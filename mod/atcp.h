@@ -363,6 +363,7 @@ struct atcp_sock {
 	u32			delivered_ce;	/* of those, acked with ECE */
 	u64			bytes_sent;	/* payload handed to IP, resends too */
 	u64			bytes_retrans;	/* payload resent */
+	unsigned long		data_sent_stamp; /* jiffies: last payload sent */
 	u32			data_segs_out;	/* segments with payload, resends too */
 	u32			data_segs_in;	/* segments with payload received */
 	u32			rcv_ooopack;	/* segments queued out of order */

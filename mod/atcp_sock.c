@@ -973,7 +973,7 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_lost = ai.lost;
 	ti->tcpi_retrans = ai.retrans;
 	/* ms since: data was last sent, data came, any segment came (ACK) */
-	ti->tcpi_last_data_sent = jiffies_to_msecs(jiffies - as->lsnd_time);
+	ti->tcpi_last_data_sent = jiffies_to_msecs(jiffies - as->data_sent_stamp);
 	ti->tcpi_last_data_recv = jiffies_to_msecs(jiffies - (as->lrcv_time ? : as->rcv_tstamp));
 	ti->tcpi_last_ack_recv = jiffies_to_msecs(jiffies - as->rcv_tstamp);
 	dst = __sk_dst_get(sk);
