@@ -997,8 +997,9 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_delivery_rate = ai.delivery_rate;
 	ti->tcpi_delivered = as->delivered;
 	ti->tcpi_snd_wnd = ai.snd_wnd;
-	/* as Linux: all ones while there is no sample (no pacing: all ones too) */
+	/* as Linux: all ones while there is no sample */
 	ti->tcpi_min_rtt = as->min_rtt_us ? : ~0U;
+	/* atcp does not pace: all ones unless SO_MAX_PACING_RATE lowered it */
 	ti->tcpi_pacing_rate = atcp_pacing_rate(READ_ONCE(sk->sk_pacing_rate));
 	ti->tcpi_max_pacing_rate = atcp_pacing_rate(READ_ONCE(sk->sk_max_pacing_rate));
 	ti->tcpi_notsent_bytes = max_t(s32, as->write_seq - as->snd_nxt, 0);
