@@ -12,6 +12,9 @@
 
 #define PORT		5600
 #define XFER_LEN	(256 * 1024)
+/* tc filter: an ECT(0) packet leaves marked CE */
+#define CE_MARK		"match ip tos 0x02 0x03 action pedit ex munge ip tos set 0x03 retain 0x03 " \
+			"pipe action csum ip"
 
 FIXTURE(tinfo) {
 	struct conn c;
@@ -198,6 +201,28 @@ TEST_F(tinfo, retrans_after_loss)
 	/* segments after a lost one came out of order */
 	EXPECT_LT(0, r.tcpi_rcv_ooopack);
 	EXPECT_EQ(XFER_LEN, r.tcpi_bytes_received);
+}
+
+/*
+ * ECN agreed and every data segment marked CE on the way: the receiver
+ * echoes ECE, and the data those ACKs acknowledge counts in delivered_ce.
+ */
+TEST_F(tinfo, delivered_ce)
+{
+	struct ktcp_info s;
+
+	ASSERT_EQ(0, no_offload(NS_A));
+	ASSERT_EQ(0, proto_sysctl_set(NS_A, variant->proto, "ecn", "tcp_ecn", 1));
+	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
+	ASSERT_EQ(0, tinfo_get(self->c.cli, &s));
+	ASSERT_TRUE(s.tcpi_options & TCPI_OPT_ECN);
+	/* a router that marks: every ECT packet leaving A becomes CE */
+	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %s clsact", DEV_A));
+	ASSERT_EQ(0, ns_sh(NS_A, "tc filter add dev %s egress u32 %s", DEV_A, CE_MARK));
+	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, 64 * 1024, 3, 30000));
+	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &s) && !s.tcpi_unacked, SOON_MS));
+	EXPECT_LT(0, s.tcpi_delivered_ce);
+	EXPECT_LE(s.tcpi_delivered_ce, s.tcpi_delivered);
 }
 
 /* SO_MAX_PACING_RATE shows in tcpi_max_pacing_rate; unset it is all ones. */
