@@ -361,6 +361,19 @@ struct atcp_sock {
 	u64			segs_in;
 	u64			total_retrans;
 	u64			delivered;	/* segments delivered, for the rate */
+	u32			delivered_ce;	/* of those, acked with ECE */
+	u64			bytes_sent;	/* payload handed to IP, resends too */
+	u64			bytes_retrans;	/* payload resent */
+	unsigned long		data_sent_stamp; /* jiffies: last payload sent */
+	u32			data_segs_out;	/* segments with payload, resends too */
+	u32			data_segs_in;	/* segments with payload received */
+	u32			rcv_ooopack;	/* segments queued out of order */
+	u32			reord_seen;	/* times SACK showed reordering */
+	u32			min_rtt_us;	/* least RTT sample; 0: none yet */
+	u32			total_rto;	/* retransmission timeouts */
+	u32			total_rto_recoveries;	/* runs of them */
+	u32			total_rto_time;	/* ms spent in finished runs */
+	unsigned long		rto_stamp;	/* jiffies: this run began; 0: none */
 	u64			delivery_rate;	/* bytes per second, last sample */
 	u64			rate_stamp_us;
 	u64			rate_bytes;

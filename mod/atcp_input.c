@@ -244,6 +244,15 @@ static void atcp_store_ts_recent(struct atcp_sock *as, const struct atcp_opts *o
 	}
 }
 
+/* Forward progress ends a run of timeouts: add its length (TCP_INFO). */
+static void atcp_end_rto_run(struct atcp_sock *as)
+{
+	if (!as->rto_stamp)
+		return;
+	as->total_rto_time += jiffies_to_msecs(jiffies - as->rto_stamp);
+	as->rto_stamp = 0;
+}
+
 /*
  * Process the ACK field (RFC 9293 3.10.7.4 fifth check).  Returns false if
  * the segment must be dropped.
@@ -254,6 +263,7 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 	struct atcp_skb_cb *cb = ATCP_SKB_CB(skb);
 	u32 prior_una = as->snd_una, prior_wnd = as->snd_wnd;
 	u32 ack = cb->ack_seq;
+	u64 prior_delivered;
 	bool dupack;
 
 	if (atcp_seq_after(ack, as->snd_nxt)) {
@@ -292,10 +302,15 @@ static bool atcp_ack(struct sock *sk, struct sk_buff *skb, const struct atcp_opt
 		atcp_ack_rtt(sk, opts, ack);
 		as->snd_una = ack;
 		as->retransmits = 0;
+		atcp_end_rto_run(as);
 		as->r1_rerouted = false;
 		as->backoff = 0;
 	}
+	prior_delivered = as->delivered;
 	atcp_ack_recovery(sk, opts, prior_una, dupack);
+	if ((as->ecn_flags & ATCP_ECN_OK) && (cb->ecn & ATCPHDR_ECE) &&
+	    !(cb->flags & ATCPHDR_SYN))
+		as->delivered_ce += as->delivered - prior_delivered;
 	atcp_ecn_rcv_ack(sk, cb);
 	if (atcp_seq_after(ack, prior_una)) {
 		if (!as->packets_out)
@@ -475,6 +490,7 @@ static void atcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		as->ooo_last_seq = cb->seq;
 		as->quickack = ATCP_QUICKACK_SEGS;
 		as->pingpong = false;
+		as->rcv_ooopack += segs;
 		atcp_ofo_insert(sk, skb);
 		atcp_send_ack(sk);
 		return;
@@ -731,6 +747,8 @@ int atcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	atcp_set_cause(sk, ATCP_CAUSE_SEGMENT, atcp_flag_byte(tcp_hdr(skb)));
 	atcp_fill_cb(skb, tcp_hdr(skb));
 	as->segs_in += atcp_skb_segs(skb);
+	if (skb->len > tcp_hdrlen(skb))
+		as->data_segs_in += atcp_skb_segs(skb);
 
 	switch (sk->sk_state) {
 	case TCP_LISTEN:

@@ -237,7 +237,7 @@ int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_
 	unsigned int opt_len;
 	struct tcphdr *th;
 	u8 flags = cb->flags;
-	u32 win;
+	u32 win, data_len;
 	int err;
 
 	if (sk->sk_state != TCP_SYN_SENT)
@@ -283,10 +283,16 @@ int atcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone_it, gfp_
 			return -ENOBUFS;
 	}
 
+	data_len = skb->len;
 	skb_push(skb, sizeof(*th) + opt_len);
 	skb_reset_transport_header(skb);
 	skb_set_owner_w(skb, sk);
 	atcp_set_gso(as, skb, oskb->len);
+	if (data_len) {
+		as->data_segs_out += atcp_skb_segs(skb);
+		as->bytes_sent += data_len;
+		as->data_sent_stamp = jiffies;
+	}
 
 	th = tcp_hdr(skb);
 	memset(th, 0, sizeof(*th));
@@ -799,6 +805,7 @@ int atcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	cb->sacked |= ATCP_SKB_RETRANS | ATCP_SKB_EVER_RETRANS;
 	as->rtt_timing = false;		/* Karn: no RTT sample from retransmissions */
 	as->total_retrans++;
+	as->bytes_retrans += skb->len;
 	ATCP_INC_STATS(atcp_sk_net(sk), ATCP_MIB_RETRANSSEGS);
 	return 0;
 }

@@ -38,6 +38,7 @@ static void atcp_note_reordering(struct sock *sk, u32 low, u32 fack)
 
 	if (!atcp_seq_before(low, fack))
 		return;
+	as->reord_seen++;
 	degree = DIV_ROUND_UP(fack - low, max_t(u32, as->mss, 1));
 	if (degree <= as->reordering)
 		return;

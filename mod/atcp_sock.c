@@ -36,10 +36,12 @@ static void atcp_reset_connection_state(struct sock *sk)
 	as->ack_pending = false;
 	as->unacked_segs = 0;
 	as->retransmits = 0;
+	as->rto_stamp = 0;
 	as->r1_rerouted = false;
 	as->backoff = 0;
 	as->srtt_us = 0;
 	as->rttvar_us = 0;
+	as->min_rtt_us = 0;
 	as->snd_wnd = 0;
 	as->max_window = 0;
 	/* what our SYN will offer (RFC 7323, RFC 2018) */
@@ -926,10 +928,17 @@ void atcp_get_info(struct sock *sk, struct atcp_info *info)
 	info->delivery_rate = as->delivery_rate;
 }
 
+/* sk_pacing_rate as TCP_INFO gives it: "unlimited" is all ones in 64 bits */
+static u64 atcp_pacing_rate(unsigned long rate)
+{
+	return rate == ~0UL ? ~0ULL : rate;
+}
+
 /* TCP_INFO for programs written for TCP: the same facts in struct tcp_info. */
 static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 {
 	struct atcp_sock *as = atcp_sk(sk);
+	struct dst_entry *dst;
 	struct atcp_info ai;
 
 	atcp_get_info(sk, &ai);
@@ -963,7 +972,16 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_sacked = ai.sacked;
 	ti->tcpi_lost = ai.lost;
 	ti->tcpi_retrans = ai.retrans;
-	ti->tcpi_last_data_recv = jiffies_to_msecs(jiffies - as->rcv_tstamp);
+	/* ms since: data was last sent, data came, any segment came (ACK) */
+	ti->tcpi_last_data_sent = jiffies_to_msecs(jiffies - as->data_sent_stamp);
+	ti->tcpi_last_data_recv = jiffies_to_msecs(jiffies - (as->lrcv_time ? : as->rcv_tstamp));
+	ti->tcpi_last_ack_recv = jiffies_to_msecs(jiffies - as->rcv_tstamp);
+	dst = __sk_dst_get(sk);
+	if (dst)
+		ti->tcpi_pmtu = dst_mtu(dst);
+	/* the most atcp would offer with an empty queue (no receive slow start) */
+	ti->tcpi_rcv_ssthresh = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+				      ATCP_MAX_WINDOW << as->rcv_wscale);
 	ti->tcpi_rtt = ai.srtt_us;
 	ti->tcpi_rttvar = ai.rttvar_us;
 	ti->tcpi_snd_ssthresh = ai.snd_ssthresh;
@@ -979,6 +997,29 @@ static void atcp_get_tcp_info(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_delivery_rate = ai.delivery_rate;
 	ti->tcpi_delivered = as->delivered;
 	ti->tcpi_snd_wnd = ai.snd_wnd;
+	/* as Linux: all ones while there is no sample */
+	ti->tcpi_min_rtt = as->min_rtt_us ? : ~0U;
+	/* atcp does not pace: all ones unless SO_MAX_PACING_RATE lowered it */
+	ti->tcpi_pacing_rate = atcp_pacing_rate(READ_ONCE(sk->sk_pacing_rate));
+	ti->tcpi_max_pacing_rate = atcp_pacing_rate(READ_ONCE(sk->sk_max_pacing_rate));
+	ti->tcpi_notsent_bytes = max_t(s32, as->write_seq - as->snd_nxt, 0);
+	ti->tcpi_data_segs_in = as->data_segs_in;
+	ti->tcpi_data_segs_out = as->data_segs_out;
+	ti->tcpi_delivered_ce = as->delivered_ce;
+	ti->tcpi_bytes_sent = as->bytes_sent;
+	ti->tcpi_bytes_retrans = as->bytes_retrans;
+	ti->tcpi_dsack_dups = as->dsacks;
+	ti->tcpi_reord_seen = as->reord_seen;
+	ti->tcpi_rcv_ooopack = as->rcv_ooopack;
+#ifdef ATCP_HAVE_TCPI_RCV_WND
+	ti->tcpi_rcv_wnd = ai.rcv_wnd;
+#endif
+#ifdef ATCP_HAVE_TCPI_TOTAL_RTO
+	ti->tcpi_total_rto = min_t(u32, as->total_rto, U16_MAX);
+	ti->tcpi_total_rto_recoveries = min_t(u32, as->total_rto_recoveries, U16_MAX);
+	ti->tcpi_total_rto_time = as->total_rto_time +
+		(as->rto_stamp ? jiffies_to_msecs(jiffies - as->rto_stamp) : 0);
+#endif
 }
 
 /* SOL_ATCP, and SOL_TCP with TCP's names for programs written for TCP */

@@ -27,6 +27,8 @@ void atcp_rtt_sample(struct sock *sk, u32 rtt_us)
 
 	if (!rtt_us)
 		rtt_us = 1;
+	if (!as->min_rtt_us || rtt_us < as->min_rtt_us)
+		as->min_rtt_us = rtt_us;
 	if (!as->srtt_us) {
 		as->srtt_us = rtt_us;
 		as->rttvar_us = rtt_us / 2;
@@ -264,6 +266,11 @@ static void atcp_rtx_timeout(struct sock *sk)
 		return;
 	if (atcp_write_timeout(sk))
 		return;
+	as->total_rto++;
+	if (!as->rto_stamp) {
+		as->total_rto_recoveries++;
+		as->rto_stamp = jiffies ? : 1;
+	}
 	atcp_enter_loss(sk);
 	if (as->retransmits < U8_MAX)
 		as->retransmits++;

@@ -58,6 +58,16 @@
 #define ATCP_CTL_TABLE_CONST
 #endif
 
+/* struct tcp_info gained tcpi_rcv_wnd (and tcpi_rehash) in 6.2. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define ATCP_HAVE_TCPI_RCV_WND
+#endif
+
+/* struct tcp_info gained tcpi_total_rto{,_recoveries,_time} in 6.7. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define ATCP_HAVE_TCPI_TOTAL_RTO
+#endif
+
 /* IP_RECVERR became a bit of inet_sock's flags in 6.6. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
 #define atcp_ip_recverr(sk)	inet_test_bit(RECVERR, sk)
