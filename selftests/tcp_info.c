@@ -12,6 +12,12 @@
 
 #define PORT		5600
 #define XFER_LEN	(256 * 1024)
+/*
+ * The bound on the "ms since" fields right after a transfer, and on waits
+ * for the last ACK: far below what an uninitialised stamp would give
+ * (uptime), far above what a loaded TCG guest needs.
+ */
+#define RECENT_MS	10000
 /* tc filter: an ECT(0) packet leaves marked CE */
 #define CE_MARK		"match ip tos 0x02 0x03 action pedit ex munge ip tos set 0x03 retain 0x03 " \
 			"pipe action csum ip"
@@ -70,8 +76,8 @@ static void check_sender(struct __test_metadata *_metadata, const struct ktcp_in
 	EXPECT_LE((len + s->tcpi_snd_mss - 1) / s->tcpi_snd_mss, s->tcpi_data_segs_out);
 	EXPECT_LT(0, s->tcpi_min_rtt);
 	EXPECT_LE(s->tcpi_min_rtt, s->tcpi_rtt);
-	EXPECT_GT(SOON_MS, s->tcpi_last_data_sent);
-	EXPECT_GT(SOON_MS, s->tcpi_last_ack_recv);
+	EXPECT_GT(RECENT_MS, s->tcpi_last_data_sent);
+	EXPECT_GT(RECENT_MS, s->tcpi_last_ack_recv);
 	EXPECT_EQ(0, s->tcpi_notsent_bytes);
 }
 
@@ -84,11 +90,16 @@ TEST_F(tinfo, transfer_counters)
 	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
 	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, XFER_LEN, 1, 30000));
 	/* everything acknowledged: the sender's counters are final */
-	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &s) && !s.tcpi_unacked, SOON_MS));
+	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &s) && !s.tcpi_unacked, RECENT_MS));
 	ASSERT_EQ(0, tinfo_get(self->c.srv, &r));
 
 	check_sender(_metadata, &s, XFER_LEN);
-	EXPECT_EQ(0, s.tcpi_bytes_retrans);
+	/*
+	 * Nothing is lost on the veth, yet a loaded host can delay ACKs past a
+	 * tail loss probe or the RTO (Linux TCP resent 504 bytes so in CI):
+	 * resends are counted in bytes_sent on top of the data.
+	 */
+	EXPECT_LE(XFER_LEN + s.tcpi_bytes_retrans, s.tcpi_bytes_sent);
 	EXPECT_EQ(XFER_LEN, r.tcpi_bytes_received);
 	EXPECT_LT(0, r.tcpi_data_segs_in);
 	EXPECT_LE(r.tcpi_data_segs_in, r.tcpi_segs_in);
@@ -96,7 +107,7 @@ TEST_F(tinfo, transfer_counters)
 	/* no loss on the veth: the receiver got no more than was sent */
 	EXPECT_LE(r.tcpi_data_segs_in, s.tcpi_data_segs_out);
 	/* (not last_ack_recv: Linux's bulk receiver fast path does not update it) */
-	EXPECT_GT(SOON_MS, r.tcpi_last_data_recv);
+	EXPECT_GT(RECENT_MS, r.tcpi_last_data_recv);
 	/* the receiver sent ACKs only */
 	EXPECT_EQ(0, r.tcpi_data_segs_out);
 	EXPECT_EQ(0, r.tcpi_bytes_sent);
@@ -119,15 +130,15 @@ TEST_F(tinfo, both_ways)
 	ASSERT_EQ(0, conn_open(&self->c, variant->proto, PORT));
 	ASSERT_EQ(0, transfer_both_ways(self->c.cli, self->c.srv, 64 * 1024, false, 30000));
 	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &a) && !a.tcpi_unacked &&
-			       !tinfo_get(self->c.srv, &b) && !b.tcpi_unacked, SOON_MS));
+			       !tinfo_get(self->c.srv, &b) && !b.tcpi_unacked, RECENT_MS));
 	check_sender(_metadata, &a, 64 * 1024);
 	check_sender(_metadata, &b, 64 * 1024);
 	EXPECT_EQ(64 * 1024, a.tcpi_bytes_received);
 	EXPECT_EQ(64 * 1024, b.tcpi_bytes_received);
 	EXPECT_LT(0, a.tcpi_data_segs_in);
 	EXPECT_LT(0, b.tcpi_data_segs_in);
-	EXPECT_GT(SOON_MS, a.tcpi_last_data_recv);
-	EXPECT_GT(SOON_MS, b.tcpi_last_data_recv);
+	EXPECT_GT(RECENT_MS, a.tcpi_last_data_recv);
+	EXPECT_GT(RECENT_MS, b.tcpi_last_data_recv);
 }
 
 /*
@@ -162,7 +173,7 @@ TEST_F(tinfo, notsent_bytes)
 	}
 	EXPECT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &ti) && !ti.tcpi_unacked &&
 			       !ioctl(self->c.srv, SIOCINQ, &inq) &&
-			       ti.tcpi_notsent_bytes == written - inq, SOON_MS))
+			       ti.tcpi_notsent_bytes == written - inq, RECENT_MS))
 		TH_LOG("written %lld, peer holds %d, unacked %u, notsent %u",
 		       written, inq, ti.tcpi_unacked, ti.tcpi_notsent_bytes);
 	EXPECT_LT(0, ti.tcpi_notsent_bytes);
@@ -220,7 +231,7 @@ TEST_F(tinfo, delivered_ce)
 	ASSERT_EQ(0, ns_sh(NS_A, "tc qdisc add dev %s clsact", DEV_A));
 	ASSERT_EQ(0, ns_sh(NS_A, "tc filter add dev %s egress u32 %s", DEV_A, CE_MARK));
 	ASSERT_EQ(0, transfer_one_way(self->c.cli, self->c.srv, 64 * 1024, 3, 30000));
-	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &s) && !s.tcpi_unacked, SOON_MS));
+	ASSERT_TRUE(WAIT_UNTIL(!tinfo_get(self->c.cli, &s) && !s.tcpi_unacked, RECENT_MS));
 	EXPECT_LT(0, s.tcpi_delivered_ce);
 	EXPECT_LE(s.tcpi_delivered_ce, s.tcpi_delivered);
 }
